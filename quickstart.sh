@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Rampart quick start. Two verbs, both for a fresh Debian 12 machine, as root:
+#   ./quickstart.sh demo   install what is missing, build, run the main job
+#   ./quickstart.sh test   install what is missing, build with sanitizers, run the whole test suite
+# Each step says what it does; nothing here needs the network beyond Debian's package mirrors.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian 12 packages. Build: meson/ninja, gcc for the release build, clang for the
+# sanitizer + libFuzzer build. Libraries: DPDK, Hyperscan, PCRE2, libbpf,
+# libnetfilter_queue, libmaxminddb, jansson (JSON), libyaml (config), libpcap
+# (capture headers), cmocka (unit tests). Python: the e2e and compatibility tests.
+PACKAGES=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+  dpdk-dev libdpdk-dev libhyperscan-dev libpcre2-dev libbpf-dev libnetfilter-queue-dev libmnl-dev
+  libmaxminddb-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev zlib1g-dev
+  python3 python3-yaml python3-jsonschema python3-scapy)
+
+install_packages() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "quickstart: installing ${missing[*]}"
+		if [ "$(id -u)" -ne 0 ]; then echo "quickstart: run as root to install packages" >&2; exit 2; fi
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+build() { # build DIR [meson options...]
+	local dir=$1; shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir" >/dev/null || ninja -C "$dir"
+}
+
+demo() {
+	install_packages
+	echo "quickstart: building (release) in build/"
+	build build -Dtests=false
+	mkdir -p build/demo
+	/usr/bin/python3 tests/pcaps/make_demo_pcap.py build/demo/demo.pcap
+	echo "quickstart: analysing build/demo/demo.pcap with the bundled rules (signatures/rules)"
+	build/dataplane/dpdk/rampart-dp --pcap build/demo/demo.pcap --rules signatures/rules \
+		--eve build/demo/eve.json --stats build/demo/stats.json --simulate-ips
+	/usr/bin/python3 tools/eve_summary.py build/demo/eve.json build/demo/stats.json
+}
+
+run_tests() {
+	install_packages
+	echo "quickstart: building with clang + ASan/UBSan + libFuzzer targets in build-test/"
+	CC=clang build build-test -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dfuzz=true
+	/usr/bin/python3 tests/run.py --build build-test
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) run_tests ;;
+*) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac
