@@ -164,7 +164,7 @@ static int timeouts_pair(struct config_walk *w, const char *key, const yaml_node
 	if (strcmp(key, "established") == 0)
 		return parse_u32(w, v, name, 1, 86400 * 7, &c->flow_timeout_established_sec);
 	if (strcmp(key, "closed") == 0)
-		return parse_u32(w, v, name, 0, 86400, &c->flow_timeout_closed_sec);
+		return parse_u32(w, v, name, 1, 86400, &c->flow_timeout_closed_sec);
 	return walk_error(w, kn, "unknown key '%s'", name);
 }
 
@@ -174,7 +174,7 @@ static int flow_pair(struct config_walk *w, const char *key, const yaml_node_t *
 	struct engine_config *c = w->cfg;
 
 	if (strcmp(key, "max-flows") == 0)
-		return parse_u32(w, v, "flow.max-flows", 16, 1u << 26, &c->flow_max_flows);
+		return parse_u32(w, v, "flow.max-flows", 1, 1u << 28, &c->flow_max_flows);
 	if (strcmp(key, "midstream") == 0)
 		return parse_bool(w, v, "flow.midstream", &c->flow_midstream);
 	if (strcmp(key, "timeouts") == 0)
@@ -291,11 +291,9 @@ int engine_config_load(struct engine_config *cfg, const char *path, char *err, s
 void engine_config_init(struct engine_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->flow_max_flows = ENGINE_CONFIG_DEFAULT_MAX_FLOWS;
-	cfg->flow_midstream = true;
-	cfg->flow_timeout_new_sec = 30;
-	cfg->flow_timeout_established_sec = 300;
-	cfg->flow_timeout_closed_sec = 10;
+	cfg->flow_max_flows = 0;      /* the flow table's default */
+	cfg->flow_midstream = false;  /* like Suricata's stream.midstream */
+	/* timeouts 0: the flow table's per-protocol defaults */
 	cfg->checksum_validation = true;
 	cfg->max_alerts_per_packet = ENGINE_CONFIG_DEFAULT_MAX_ALERTS;
 	cfg->eve_append = false;

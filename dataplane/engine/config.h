@@ -13,8 +13,8 @@
  *     address-groups: { HOME_NET: "[10.0.0.0/8]", EXTERNAL_NET: "!$HOME_NET" }
  *     port-groups:    { HTTP_PORTS: "80" }
  *   flow:
- *     max-flows: 65536
- *     midstream: true
+ *     max-flows: 262144
+ *     midstream: false
  *     timeouts: { new: 30, established: 300, closed: 10 }   # seconds
  *   decode:
  *     checksum-validation: false
@@ -54,7 +54,8 @@ struct engine_config {
 	struct engine_config_var *vars;
 	size_t n_vars;
 
-	/* flow */
+	/* flow: 0 keeps the flow table's default (per protocol for timeouts);
+	 * a timeout set here applies to every protocol (closed: TCP only) */
 	uint32_t flow_max_flows;
 	bool flow_midstream;
 	uint32_t flow_timeout_new_sec;
@@ -75,7 +76,6 @@ struct engine_config {
 	uint32_t alert_ring_size;   /* records per worker ring (power of two) */
 };
 
-#define ENGINE_CONFIG_DEFAULT_MAX_FLOWS     65536u
 #define ENGINE_CONFIG_DEFAULT_MAX_ALERTS    15u
 #define ENGINE_CONFIG_DEFAULT_ALERT_RING    8192u
 #define ENGINE_CONFIG_MAX_ALERTS_LIMIT      1024u

@@ -22,6 +22,18 @@
  *   SIG_M_APP_LAYER_PROTOCOL and SIG_M_OTHER: u.other.value = argument text (may be NULL).
  *   A relative content/pcre/isdataat/byte_* with no earlier content or pcre in
  *   its buffer is relative to the buffer's start (like Suricata).
+ *   SIG_CONTENT_STARTSWITH / ENDSWITH are flags only: offset/depth stay unset.
+ *   sig_match.buffer/transforms: the sticky buffer for payload keywords
+ *   (content pcre isdataat byte_* bsize and SIG_M_OTHER); SIG_BUF_PAYLOAD for
+ *   header and flow keywords. file.data / file_data -> SIG_BUF_HTTP_RESPONSE_BODY;
+ *   http_raw_cookie -> SIG_BUF_HTTP_COOKIE (rule.h has no raw cookie buffer).
+ *   A Snort-style "pcre:/../R" with no earlier match in the payload continues
+ *   in the buffer of the rule's previous content or pcre.
+ *   byte_test/byte_extract nbytes 0 (with "string") means "the rest of the
+ *   buffer" (Suricata 7); byte_jump with a variable byte count has nbytes 0
+ *   and leaves the rule inactive. SIG_FLOWBITS_NOALERT matches carry no bits
+ *   (sig_rule.noalert is set as well). Protocol tcp-pkt adds SIG_FLOW_NO_STREAM,
+ *   tcp-stream SIG_FLOW_ONLY_STREAM. fragoffset is compared as written.
  */
 #ifndef RAMPART_SIG_PARSER_H
 #define RAMPART_SIG_PARSER_H

@@ -1,0 +1,47 @@
+/*
+ * eal.h - builds the DPDK EAL argument vector for rampart-dp.
+ *
+ * Contract: eal_args_build() decides the EAL flags a run needs so that any
+ * number of runs can share a machine: no PCI probing, no shared files
+ * (--in-memory with free hugepages, else --no-huge -m 512 --no-shconf), the
+ * main lcore floating over the CPUs of the process's affinity mask, quiet
+ * logging, and the net_pcap vdev for offline mode. A flag the user passed
+ * after "--" replaces our default for the same concern.
+ *
+ * The capture path goes inside the vdev's devargs, where ',' '=' '[' ']'
+ * are separators; such a path is reached through a symlink in a private
+ * temporary directory, removed by eal_args_free().
+ *
+ * Thread rules: main thread, before rte_eal_init().
+ */
+#ifndef RAMPART_DPDK_EAL_H
+#define RAMPART_DPDK_EAL_H
+
+#include <stddef.h>
+
+#define EAL_PCAP_VDEV_NAME "net_pcap0"
+
+struct eal_args {
+	int argc;
+	char **argv;        /* NULL-terminated; each string owned */
+	char *tmp_dir;      /* symlink dir for the capture, NULL if none */
+	char *tmp_link;
+};
+
+/*
+ * pcap_path may be NULL (no vdev). user_argv: the arguments after "--".
+ * Returns 0, or -1 with a one-line message in err (e.g. the capture path
+ * cannot be resolved).
+ */
+int eal_args_build(struct eal_args *out, const char *prog, const char *pcap_path,
+		   char **user_argv, int user_argc, char *err, size_t errlen);
+
+/* "0@(0-1)" style lcore map for the calling process's affinity mask. */
+int eal_lcore_map(char *buf, size_t len);
+
+/* Free hugepages of the default size, from /proc/meminfo (0 if unknown). */
+unsigned long eal_free_hugepages(void);
+
+void eal_args_free(struct eal_args *a);
+
+#endif /* RAMPART_DPDK_EAL_H */

@@ -1,0 +1,182 @@
+/*
+ * stats.c - the --stats JSON object (see stats.h), built with jansson.
+ */
+#include "dataplane/dpdk/stats.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "dataplane/dpdk/worker.h"
+#include "dataplane/engine/detect/detect.h"
+#include "dataplane/engine/engine.h"
+#include "signatures/rule.h"
+
+double stats_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0.0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+double stats_wall_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* json_object_set_new that remembers a failure instead of checking each. */
+static void put(json_t *obj, const char *key, json_t *v, int *failed)
+{
+	if (!v || json_object_set_new(obj, key, v) != 0)
+		*failed = 1;
+}
+
+static json_t *decode_object(const struct engine_worker_stats *e, int *failed)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		*failed = 1;
+		return NULL;
+	}
+	for (int ev = 0; ev < DECODE_EVENT__COUNT; ev++)
+		put(o, decode_event_name((enum decode_event)ev),
+		    json_integer(e ? (json_int_t)e->decode.events[ev] : 0), failed);
+	return o;
+}
+
+/* What the decoder found, by layer (sums, not events). */
+static json_t *layers_object(const struct engine_worker_stats *e, int *failed)
+{
+	const struct decode_counters *d = e ? &e->decode : NULL;
+	json_t *o = json_object();
+
+	if (!o) {
+		*failed = 1;
+		return NULL;
+	}
+	put(o, "invalid", json_integer(d ? (json_int_t)d->invalid : 0), failed);
+	put(o, "ipv4", json_integer(d ? (json_int_t)d->ipv4 : 0), failed);
+	put(o, "ipv6", json_integer(d ? (json_int_t)d->ipv6 : 0), failed);
+	put(o, "fragments", json_integer(d ? (json_int_t)d->fragments : 0), failed);
+	put(o, "tcp", json_integer(d ? (json_int_t)d->tcp : 0), failed);
+	put(o, "udp", json_integer(d ? (json_int_t)d->udp : 0), failed);
+	put(o, "icmpv4", json_integer(d ? (json_int_t)d->icmpv4 : 0), failed);
+	put(o, "icmpv6", json_integer(d ? (json_int_t)d->icmpv6 : 0), failed);
+	return o;
+}
+
+static json_t *drops_object(const struct run_stats *s, int *failed)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		*failed = 1;
+		return NULL;
+	}
+	for (int r = 0; r < ENGINE_DROP__COUNT; r++)
+		put(o, engine_drop_reason_name((enum engine_drop_reason)r),
+		    json_integer(s->engine ? (json_int_t)s->engine->drops[r] : 0), failed);
+	/* Losses before the engine (offline: should all stay 0). */
+	put(o, "rx_nombuf", json_integer(s->loop ? (json_int_t)s->loop->rx_nombuf : 0), failed);
+	put(o, "rx_missed", json_integer(s->loop ? (json_int_t)s->loop->imissed : 0), failed);
+	put(o, "rx_errors", json_integer(s->loop ? (json_int_t)s->loop->ierrors : 0), failed);
+	put(o, "rx_unaccounted", json_integer(s->loop ? (json_int_t)s->loop->unaccounted : 0), failed);
+	return o;
+}
+
+int stats_write_json(const char *path, const struct run_stats *s, char *err, size_t errlen)
+{
+	const struct engine_worker_stats *e = s->engine;
+	const struct sig_ruleset *rs = s->rules;
+	json_t *root = json_object(), *rules, *detect, *flow, *capture;
+	int failed = 0;
+	FILE *f;
+
+	if (!root)
+		goto oom;
+	put(root, "packets_read", json_integer((json_int_t)s->packets_read), &failed);
+	put(root, "packets_processed", json_integer(e ? (json_int_t)e->packets : 0), &failed);
+	put(root, "bytes", json_integer(e ? (json_int_t)e->bytes : 0), &failed);
+	put(root, "decode", decode_object(e, &failed), &failed);
+	put(root, "decode_layers", layers_object(e, &failed), &failed);
+	put(root, "link_unsupported",
+	    json_integer(e ? (json_int_t)e->decode.events[DECODE_UNSUPPORTED_LINK] : 0), &failed);
+	put(root, "flows", json_integer((json_int_t)s->flows_created), &failed);
+	put(root, "alerts", json_integer(e ? (json_int_t)e->alerts : 0), &failed);
+	put(root, "alerts_capped", json_integer(e ? (json_int_t)e->alerts_capped : 0), &failed);
+	put(root, "alert_ring_dropped", json_integer(e ? (json_int_t)e->alert_ring_dropped : 0), &failed);
+	put(root, "drop_records", json_integer(e ? (json_int_t)e->drop_records : 0), &failed);
+	if (s->eve_records_written != UINT64_MAX)
+		put(root, "eve_records", json_integer((json_int_t)s->eve_records_written), &failed);
+	put(root, "drops", drops_object(s, &failed), &failed);
+	put(root, "wall_seconds", json_real(s->wall_seconds), &failed);
+	put(root, "cpu_seconds", json_real(s->cpu_seconds), &failed);
+
+	rules = json_object();
+	if (rules && rs) {
+		put(rules, "read", json_integer((json_int_t)rs->n_read), &failed);
+		put(rules, "active", json_integer((json_int_t)rs->n_active), &failed);
+		put(rules, "inactive", json_integer((json_int_t)(rs->n_rules - rs->n_active)), &failed);
+		put(rules, "rejected", json_integer((json_int_t)rs->n_errors), &failed);
+		put(rules, "load_seconds", json_real(rs->load_seconds), &failed);
+	}
+	put(root, "rules", rules, &failed);
+
+	detect = json_object();
+	if (detect && s->detect) {
+		put(detect, "compile_seconds", json_real(s->detect->compile_seconds), &failed);
+		put(detect, "hs_bytes", json_integer((json_int_t)s->detect->hs_bytes), &failed);
+		put(detect, "rules_compiled", json_integer((json_int_t)s->detect->n_rules), &failed);
+		put(detect, "rules_skipped", json_integer((json_int_t)s->detect->n_skipped), &failed);
+	}
+	put(root, "detect", detect, &failed);
+
+	flow = json_object();
+	if (flow)
+		put(flow, "bytes_per_flow", json_integer((json_int_t)s->bytes_per_flow), &failed);
+	put(root, "flow", flow, &failed);
+
+	capture = json_object();
+	if (capture) {
+		put(capture, "link_type", json_integer(s->dlt), &failed);
+		put(capture, "linearized", json_integer(s->loop ? (json_int_t)s->loop->linearized : 0),
+		    &failed);
+		put(capture, "truncated", json_integer(s->loop ? (json_int_t)s->loop->truncated : 0),
+		    &failed);
+		put(capture, "read_error",
+		    s->capture_read_error ? json_string(s->capture_read_error) : json_null(), &failed);
+	}
+	put(root, "capture", capture, &failed);
+	if (failed)
+		goto oom;
+
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "--stats %s: %s", path, strerror(errno));
+		json_decref(root);
+		return -1;
+	}
+	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF ||
+	    (f == stdout ? fflush(f) : fclose(f)) != 0) {
+		snprintf(err, errlen, "--stats %s: write failed", path);
+		json_decref(root);
+		return -1;
+	}
+	json_decref(root);
+	return 0;
+oom:
+	json_decref(root);
+	snprintf(err, errlen, "--stats %s: out of memory", path);
+	return -1;
+}

@@ -1,0 +1,48 @@
+/*
+ * stats.h - the --stats report: one JSON object written at exit.
+ *
+ * Contract: main() gathers the run's counters into struct run_stats after
+ * the worker stopped and the output side drained; stats_write_json() writes
+ * them to a file (truncated; "-" is standard output). Key names are a
+ * stable interface for the e2e tests and benchmarks: add keys, never
+ * rename them.
+ *
+ * Thread rules: main thread, after the run.
+ */
+#ifndef RAMPART_DPDK_STATS_H
+#define RAMPART_DPDK_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct engine_worker_stats;
+struct worker_loop_result;
+struct sig_ruleset;
+struct detect_build_stats;
+
+struct run_stats {
+	uint64_t packets_read;                       /* packets in the capture */
+	int dlt;                                     /* capture link type */
+	uint8_t link;                                /* enum link_type */
+	const char *capture_read_error;              /* NULL if none */
+	const struct engine_worker_stats *engine;    /* may be NULL (no run) */
+	const struct worker_loop_result *loop;       /* may be NULL */
+	uint64_t flows_created;
+	uint64_t bytes_per_flow;
+	const struct sig_ruleset *rules;
+	const struct detect_build_stats *detect;
+	uint64_t eve_records_written;                /* UINT64_MAX: unknown */
+	double wall_seconds;
+	double cpu_seconds;
+};
+
+/* Returns 0, or -1 with "PATH: reason" in err. */
+int stats_write_json(const char *path, const struct run_stats *s, char *err, size_t errlen);
+
+/* CPU time of the process so far (user + system), seconds. */
+double stats_cpu_seconds(void);
+
+/* Monotonic wall clock, seconds. */
+double stats_wall_clock(void);
+
+#endif /* RAMPART_DPDK_STATS_H */

@@ -1,0 +1,211 @@
+/*
+ * detect_header.c - the cheap checks of a candidate rule: protocol, address
+ * and port sets, the flow keyword and the packet keywords (dsize, flags, ttl,
+ * itype, icode, ip_proto, sameip, seq/ack/window, id, tos, icmp_id/icmp_seq,
+ * fragbits, fragoffset). Suricata's semantics throughout.
+ */
+#include <string.h>
+
+#include "dataplane/engine/detect/detect_match.h"
+#include "dataplane/engine/flow/flow_table.h"
+#include "signatures/parser/sig_parser.h" /* SIG_FRAGBIT_* */
+
+static bool cidr_contains(const struct sig_cidr *c, const struct ip_addr *a, uint8_t family)
+{
+	if (c->family != family)
+		return false;
+	unsigned bits = c->prefix, max = family == 4 ? 32 : 128;
+	if (bits > max)
+		bits = max;
+	unsigned full = bits / 8, rest = bits % 8;
+	if (memcmp(c->addr.u8, a->u8, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xffu << (8 - rest));
+		if ((c->addr.u8[full] & mask) != (a->u8[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+bool detect_addr_in_set(const struct sig_addr_set *s, const struct ip_addr *a, uint8_t family)
+{
+	bool in = s->n_include == 0 && s->any;
+	for (size_t i = 0; !in && i < s->n_include; i++)
+		in = cidr_contains(&s->include[i], a, family);
+	if (!in)
+		return false;
+	for (size_t i = 0; i < s->n_exclude; i++)
+		if (cidr_contains(&s->exclude[i], a, family))
+			return false;
+	return true;
+}
+
+bool detect_port_in_set(const struct sig_port_set *s, uint16_t port)
+{
+	bool in = s->n_include == 0 && s->any;
+	for (size_t i = 0; !in && i < s->n_include; i++)
+		in = port >= s->include[i].lo && port <= s->include[i].hi;
+	if (!in)
+		return false;
+	for (size_t i = 0; i < s->n_exclude; i++)
+		if (port >= s->exclude[i].lo && port <= s->exclude[i].hi)
+			return false;
+	return true;
+}
+
+static bool proto_matches(uint8_t proto, const struct packet *p)
+{
+	switch (proto) {
+	case SIG_PROTO_TCP: return p->ip_proto == 6;
+	case SIG_PROTO_UDP: return p->ip_proto == 17;
+	case SIG_PROTO_ICMP: return p->ip_proto == 1 || p->ip_proto == 58;
+	case SIG_PROTO_IP: return true;
+	default: return false;
+	}
+}
+
+static bool endpoints_match(const struct sig_rule *r, const struct packet *p, bool ports, bool swap)
+{
+	const struct ip_addr *src = swap ? &p->dst : &p->src, *dst = swap ? &p->src : &p->dst;
+	uint16_t sport = swap ? p->dport : p->sport, dport = swap ? p->sport : p->dport;
+	if (ports && (!detect_port_in_set(&r->dport, dport) || !detect_port_in_set(&r->sport, sport)))
+		return false;
+	return detect_addr_in_set(&r->src, src, p->l3) && detect_addr_in_set(&r->dst, dst, p->l3);
+}
+
+static bool flow_keyword_matches(uint32_t fl, const struct packet *p)
+{
+	if (!fl)
+		return true;
+	const struct flow *f = p->flow;
+	if ((fl & SIG_FLOW_ESTABLISHED) && !(f && flow_is_established(f)))
+		return false;
+	if ((fl & SIG_FLOW_NOT_ESTABLISHED) && f && flow_is_established(f))
+		return false;
+	/* Direction needs a flow, like Suricata (no flow: no direction flag). */
+	if ((fl & SIG_FLOW_TO_SERVER) && !(f && p->to_server))
+		return false;
+	if ((fl & SIG_FLOW_TO_CLIENT) && !(f && !p->to_server))
+		return false;
+	if ((fl & SIG_FLOW_ONLY_FRAG) && !(p->flags & PKT_IS_FRAGMENT))
+		return false;
+	if ((fl & SIG_FLOW_NO_FRAG) && (p->flags & PKT_IS_FRAGMENT))
+		return false;
+	return true;
+}
+
+bool detect_match_header(const struct detect_rule *dr, const struct packet *p)
+{
+	const struct sig_rule *r = dr->sig;
+	if (!proto_matches(r->proto, p))
+		return false;
+	bool ports = r->proto == SIG_PROTO_TCP || r->proto == SIG_PROTO_UDP;
+	if (!endpoints_match(r, p, ports, false) && !(r->bidirectional && endpoints_match(r, p, ports, true)))
+		return false;
+	return flow_keyword_matches(r->flow, p);
+}
+
+static bool numcmp(const struct sig_numcmp *n, int64_t x)
+{
+	switch (n->cmp) {
+	case SIG_CMP_EQ: return x == n->lo;
+	case SIG_CMP_LT: return x < n->lo;
+	case SIG_CMP_GT: return x > n->lo;
+	case SIG_CMP_LE: return x <= n->lo;
+	case SIG_CMP_GE: return x >= n->lo;
+	case SIG_CMP_RANGE: return x > n->lo && x < n->hi;
+	case SIG_CMP_NE: return x != n->lo;
+	default: return false;
+	}
+}
+
+/* flags / fragbits: '=' exact, '+' these and maybe others, '*' any of, '!' not all of (Suricata). */
+static bool bits_match(const struct sig_tcp_flags *t, uint8_t have)
+{
+	have &= (uint8_t)~t->mask;
+	if (t->no_flags)
+		return have == 0;
+	switch (t->mode) {
+	case '+': return (have & t->flags) == t->flags;
+	case '*': return (have & t->flags) != 0;
+	case '!': return (have & t->flags) != t->flags;
+	default: return have == t->flags;
+	}
+}
+
+static bool is_icmp(const struct packet *p)
+{
+	return p->ip_proto == 1 || p->ip_proto == 58;
+}
+
+/* icmp_id / icmp_seq exist in echo, timestamp, information and address-mask messages. */
+static bool icmp_field(const struct packet *p, unsigned at, uint16_t *out)
+{
+	if (!is_icmp(p) || !p->l4_offset || (uint32_t)p->l4_offset + 8 > p->len)
+		return false;
+	uint8_t t = p->icmp_type;
+	bool ok = p->ip_proto == 1 ? (t == 0 || t == 8 || (t >= 13 && t <= 18)) : (t == 128 || t == 129);
+	if (!ok)
+		return false;
+	const uint8_t *h = p->data + p->l4_offset + at;
+	*out = (uint16_t)(h[0] << 8 | h[1]);
+	return true;
+}
+
+static bool ipv4_byte(const struct packet *p, unsigned at, uint8_t *out)
+{
+	if (!packet_is_ipv4(p) || (uint32_t)p->l3_offset + at >= p->len)
+		return false;
+	*out = p->data[p->l3_offset + at];
+	return true;
+}
+
+static bool packet_op(const struct sig_match *m, const struct packet *p)
+{
+	uint16_t v16;
+	uint8_t v8;
+	switch (m->kind) {
+	case SIG_M_DSIZE: return numcmp(&m->u.num, p->payload_len);
+	case SIG_M_TTL: return numcmp(&m->u.num, p->ttl);
+	case SIG_M_ITYPE: return is_icmp(p) && numcmp(&m->u.num, p->icmp_type);
+	case SIG_M_ICODE: return is_icmp(p) && numcmp(&m->u.num, p->icmp_code);
+	case SIG_M_FLAGS: return p->ip_proto == 6 && p->l4_offset && bits_match(&m->u.tcp_flags, p->tcp_flags);
+	case SIG_M_SEQ: return p->ip_proto == 6 && numcmp(&m->u.num, p->tcp_seq);
+	case SIG_M_ACK: return p->ip_proto == 6 && numcmp(&m->u.num, p->tcp_ack);
+	case SIG_M_WINDOW: return p->ip_proto == 6 && numcmp(&m->u.num, p->tcp_win);
+	case SIG_M_ID: return packet_is_ipv4(p) && numcmp(&m->u.num, p->ip_id);
+	case SIG_M_TOS: return ipv4_byte(p, 1, &v8) && numcmp(&m->u.num, v8);
+	case SIG_M_FRAGOFFSET: return numcmp(&m->u.num, p->frag_offset / 8);
+	case SIG_M_ICMP_ID: return icmp_field(p, 4, &v16) && numcmp(&m->u.num, v16);
+	case SIG_M_ICMP_SEQ: return icmp_field(p, 6, &v16) && numcmp(&m->u.num, v16);
+	case SIG_M_SAMEIP: return memcmp(&p->src, &p->dst, sizeof(p->src)) == 0;
+	case SIG_M_FRAGBITS: {
+		if (!ipv4_byte(p, 6, &v8))
+			return false;
+		uint8_t have = (uint8_t)(((v8 & 0x20) ? SIG_FRAGBIT_MF : 0) | ((v8 & 0x40) ? SIG_FRAGBIT_DF : 0) |
+					 ((v8 & 0x80) ? SIG_FRAGBIT_RB : 0));
+		return bits_match(&m->u.tcp_flags, have);
+	}
+	case SIG_M_IP_PROTO: {
+		bool r;
+		if (m->u.ip_proto.cmp == '<')
+			r = p->ip_proto < m->u.ip_proto.proto;
+		else if (m->u.ip_proto.cmp == '>')
+			r = p->ip_proto > m->u.ip_proto.proto;
+		else
+			r = p->ip_proto == m->u.ip_proto.proto;
+		return r != m->u.ip_proto.negated;
+	}
+	default:
+		return false; /* the compiler refuses rules with other kinds */
+	}
+}
+
+bool detect_match_packet_ops(const struct detect_rule *dr, const struct packet *p)
+{
+	for (uint16_t i = 0; i < dr->n_pkt_ops; i++)
+		if (!packet_op(dr->pkt_ops[i].m, p))
+			return false;
+	return true;
+}

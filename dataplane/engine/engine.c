@@ -1,0 +1,319 @@
+/*
+ * engine.c - one worker's pipeline over a burst (see engine.h).
+ *
+ * The stages run stage-by-stage over the whole burst rather than
+ * packet-by-packet (DPDK l3fwd style): decoding every packet first lets the
+ * flow table hash and prefetch the whole burst at once, which is where a
+ * per-packet loop loses most of its time.
+ */
+#include "dataplane/engine/engine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/engine/detect/detect.h"
+#include "dataplane/engine/flow/flow_table.h"
+#include "dataplane/engine/output/alert_record.h"
+#include "dataplane/engine/output/alert_ring.h"
+#include "signatures/rule.h"
+
+/* Largest burst engine_process_burst accepts in one pass; longer bursts are
+ * processed in slices of this size. */
+#define ENGINE_MAX_BURST 64
+
+/* Expire flows at most this often (packet time) and bound the work of one
+ * pass, so a single burst never pays for a whole table sweep. */
+#define ENGINE_EXPIRE_INTERVAL_USEC 1000000ull
+#define ENGINE_EXPIRE_MAX_WORK 256u
+
+struct engine_worker {
+	struct engine_config_view {
+		uint8_t mode;
+		uint32_t max_alerts;
+		struct decode_config decode;
+	} cfg;
+	uint16_t index;
+	const struct sig_ruleset *rs;
+	struct flow_table *flows;
+	struct detect_thread *detect;
+	struct alert_ring *ring;
+	struct detect_alert *alerts;      /* max_alerts scratch for one packet */
+	struct packet *burst_ptrs[ENGINE_MAX_BURST];
+	uint64_t newest_usec;             /* newest packet time seen */
+	uint64_t last_expire_usec;
+	struct engine_worker_stats stats;
+};
+
+const char *engine_drop_reason_name(enum engine_drop_reason r)
+{
+	switch (r) {
+	case ENGINE_DROP_RULE:
+		return "rule_drop";
+	case ENGINE_DROP_REJECT:
+		return "rule_reject";
+	case ENGINE_DROP_FLOW:
+		return "flow_drop";
+	default:
+		return "unknown";
+	}
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg);
+}
+
+struct engine_worker *engine_worker_new(const struct engine_config *cfg,
+					const struct detect_engine *de,
+					const struct sig_ruleset *rs, uint16_t worker_index,
+					char *err, size_t errlen)
+{
+	struct engine_worker *w;
+	struct flow_table_config fcfg;
+	char ferr[160];
+
+	if (!cfg || !de || !rs || cfg->max_alerts_per_packet == 0) {
+		set_err(err, errlen, "engine: invalid arguments");
+		errno = EINVAL;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto oom;
+	w->index = worker_index;
+	w->rs = rs;
+	w->cfg.mode = cfg->mode;
+	w->cfg.max_alerts = cfg->max_alerts_per_packet;
+	w->cfg.decode = DECODE_CONFIG_DEFAULT;
+	w->cfg.decode.verify_checksums = cfg->checksum_validation;
+
+	flow_table_config_defaults(&fcfg);
+	if (cfg->flow_max_flows)
+		fcfg.max_flows = cfg->flow_max_flows;
+	fcfg.midstream = cfg->flow_midstream;
+	/* A timeout set in the config applies to every protocol class;
+	 * unset ones keep the flow table's per-protocol defaults. */
+	for (int c = 0; c < FLOW_PROTO_CLASSES; c++) {
+		if (cfg->flow_timeout_new_sec)
+			fcfg.timeouts[c].new_sec = cfg->flow_timeout_new_sec;
+		if (cfg->flow_timeout_established_sec)
+			fcfg.timeouts[c].established_sec = cfg->flow_timeout_established_sec;
+		if (cfg->flow_timeout_closed_sec && c == FLOW_PROTO_TCP)
+			fcfg.timeouts[c].closed_sec = cfg->flow_timeout_closed_sec;
+	}
+	if (!flow_table_config_check(&fcfg, ferr, sizeof(ferr))) {
+		if (err && errlen)
+			snprintf(err, errlen, "flow: %s", ferr);
+		errno = EINVAL;
+		goto fail;
+	}
+	w->flows = flow_table_create(&fcfg, worker_index);
+	if (!w->flows) {
+		set_err(err, errlen, "engine: cannot create the flow table");
+		goto fail;
+	}
+	w->detect = detect_thread_new(de, flow_table_max_flows(w->flows));
+	if (!w->detect) {
+		set_err(err, errlen, "engine: cannot create the detect thread context");
+		goto fail;
+	}
+	flow_table_set_release_hook(w->flows, detect_flow_release, w->detect);
+	w->ring = alert_ring_new(cfg->alert_ring_size);
+	if (!w->ring) {
+		set_err(err, errlen, "engine: cannot create the alert ring (size must be a power of two)");
+		goto fail;
+	}
+	w->alerts = calloc(cfg->max_alerts_per_packet, sizeof(*w->alerts));
+	if (!w->alerts)
+		goto oom;
+	return w;
+oom:
+	set_err(err, errlen, "engine: out of memory");
+fail:
+	engine_worker_free(w);
+	errno = errno ? errno : ENOMEM;
+	return NULL;
+}
+
+/* The fields every record of a packet shares. */
+static void record_from_packet(const struct engine_worker *w, const struct packet *p,
+			       struct alert_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ts_usec = p->ts_usec;
+	r->pcap_cnt = p->pcap_cnt;
+	r->flow_id = p->flow ? p->flow->flow_id : 0;
+	r->ruleset = w->rs;
+	r->src = p->src;
+	r->dst = p->dst;
+	r->sport = p->sport;
+	r->dport = p->dport;
+	r->vlan_id[0] = p->vlan_id[0];
+	r->vlan_id[1] = p->vlan_id[1];
+	r->vlan_count = p->vlan_count;
+	r->l3 = p->l3;
+	r->ip_proto = p->ip_proto;
+	r->icmp_type = p->icmp_type;
+	r->icmp_code = p->icmp_code;
+	r->to_server = p->flow ? p->to_server : 0xff;
+	r->worker = w->index;
+}
+
+static void push_record(struct engine_worker *w, const struct alert_record *r)
+{
+	if (!alert_ring_push(w->ring, r))
+		w->stats.alert_ring_dropped++;
+}
+
+/* Detection, verdict and records for one decoded packet with its flow. */
+static void inspect_packet(struct engine_worker *w, struct packet *p)
+{
+	struct alert_record rec;
+	unsigned n_alerts, i;
+	bool blocked;
+
+	p->verdict = VERDICT_PASS;
+	n_alerts = detect_packet(w->detect, p, w->alerts, w->cfg.max_alerts);
+	w->stats.inspected++;
+
+	if (w->cfg.mode == ENGINE_MODE_IDS)
+		p->verdict = VERDICT_PASS; /* detection only: rules never block */
+	blocked = p->verdict != VERDICT_PASS;
+	if (blocked)
+		w->stats.drops[p->verdict == VERDICT_REJECT ? ENGINE_DROP_REJECT : ENGINE_DROP_RULE]++;
+	if (n_alerts == 0 && !blocked)
+		return;
+
+	record_from_packet(w, p, &rec);
+	rec.kind = ALERT_RECORD_ALERT;
+	rec.blocked = blocked;
+	for (i = 0; i < n_alerts; i++) {
+		rec.rule_index = w->alerts[i].rule_index;
+		rec.action = w->alerts[i].action;
+		w->stats.alerts++;
+		push_record(w, &rec);
+	}
+	if (blocked) {
+		/* The drop record names the rule that blocked: the first
+		 * drop/reject alert (detect returns them in rule order). */
+		rec.kind = ALERT_RECORD_DROP;
+		rec.rule_index = UINT32_MAX;
+		rec.action = p->verdict == VERDICT_REJECT ? SIG_ACTION_REJECT : SIG_ACTION_DROP;
+		for (i = 0; i < n_alerts; i++) {
+			if (w->alerts[i].action == SIG_ACTION_DROP ||
+			    w->alerts[i].action == SIG_ACTION_REJECT) {
+				rec.rule_index = w->alerts[i].rule_index;
+				rec.action = w->alerts[i].action;
+				break;
+			}
+		}
+		w->stats.drop_records++;
+		push_record(w, &rec);
+	}
+}
+
+static void process_slice(struct engine_worker *w, struct packet *pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct packet *p = &pkts[i];
+
+		p->flow = NULL;
+		p->to_server = 0;
+		p->verdict = VERDICT_PASS;
+		decode_packet(p, &w->cfg.decode, &w->stats.decode);
+		w->stats.packets++;
+		w->stats.bytes += p->len;
+		if (p->ts_usec > w->newest_usec)
+			w->newest_usec = p->ts_usec;
+		w->burst_ptrs[i] = p;
+	}
+
+	flow_table_lookup_burst(w->flows, w->burst_ptrs, n);
+
+	/* Update then inspect packet by packet, so detection sees each
+	 * flow as of that packet (the SYN is not "established" even when
+	 * the handshake completes later in the same burst). */
+	for (i = 0; i < n; i++) {
+		struct packet *p = &pkts[i];
+
+		flow_table_update_packet(w->flows, p);
+		if (!p->flow)
+			w->stats.no_flow++;
+		if (p->flow && (p->flow->flags & FLOW_DROP) && w->cfg.mode != ENGINE_MODE_IDS) {
+			/* IPS: a blocked flow stays blocked, uninspected. */
+			p->verdict = VERDICT_DROP;
+			w->stats.drops[ENGINE_DROP_FLOW]++;
+			continue;
+		}
+		inspect_packet(w, p);
+	}
+}
+
+void engine_process_burst(struct engine_worker *w, struct packet *pkts, uint16_t n)
+{
+	while (n > 0) {
+		uint16_t slice = n > ENGINE_MAX_BURST ? ENGINE_MAX_BURST : n;
+
+		process_slice(w, pkts, slice);
+		pkts += slice;
+		n -= slice;
+	}
+
+	/* Periodic expiry by packet time: the first pass is armed by the
+	 * first packet, so a capture from 2009 does not expire at once. */
+	if (w->last_expire_usec == 0) {
+		w->last_expire_usec = w->newest_usec;
+	} else if (w->newest_usec - w->last_expire_usec >= ENGINE_EXPIRE_INTERVAL_USEC) {
+		flow_table_expire(w->flows, w->newest_usec, ENGINE_EXPIRE_MAX_WORK);
+		w->last_expire_usec = w->newest_usec;
+		w->stats.flow_expire_runs++;
+	}
+	w->stats.alerts_capped = detect_thread_counters(w->detect)->alerts_over_max;
+}
+
+void engine_worker_finish(struct engine_worker *w)
+{
+	if (w && w->flows)
+		flow_table_flush(w->flows);
+}
+
+struct alert_ring *engine_worker_alert_ring(struct engine_worker *w)
+{
+	return w->ring;
+}
+
+const struct engine_worker_stats *engine_worker_stats(const struct engine_worker *w)
+{
+	return &w->stats;
+}
+
+uint64_t engine_worker_flows_created(const struct engine_worker *w)
+{
+	return flow_table_stats(w->flows)->created;
+}
+
+uint64_t engine_worker_bytes_per_flow(const struct engine_worker *w)
+{
+	return flow_table_bytes_per_flow(w->flows);
+}
+
+void engine_worker_free(struct engine_worker *w)
+{
+	if (!w)
+		return;
+	if (w->flows) {
+		/* Release flows while the detect context still exists: the
+		 * release hook returns their slots to it. */
+		flow_table_flush(w->flows);
+		flow_table_free(w->flows);
+	}
+	detect_thread_free(w->detect);
+	alert_ring_free(w->ring);
+	free(w->alerts);
+	free(w);
+}

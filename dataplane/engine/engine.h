@@ -1,0 +1,102 @@
+/*
+ * engine.h - one worker's packet pipeline: decode -> flow -> detect -> verdict
+ * -> alert records.
+ *
+ * Contract: a front end (rampart-dp's poll loop, rampart-nfq, unit tests)
+ * creates one struct engine_worker per worker thread at start-up and hands it
+ * bursts of struct packet whose "input" part it filled (packet.h). The worker
+ * owns everything the pipeline needs per worker: its flow table, detect
+ * thread context (Hyperscan scratch, per-flow state), alert ring and
+ * counters. engine_process_burst() decodes the whole burst, looks up its
+ * flows, runs detection on each packet whose flow is inspected, leaves the
+ * verdict in p->verdict and pushes one struct alert_record per alert (plus a
+ * drop record for each blocked packet in IPS modes) into the worker's alert
+ * ring, which the output side drains.
+ *
+ * Verdicts: in ENGINE_MODE_IDS every packet leaves with VERDICT_PASS. In the
+ * IPS modes a drop or reject rule blocks the packet: p->verdict is
+ * VERDICT_DROP / VERDICT_REJECT, its alerts are marked blocked and a drop
+ * record follows them.
+ *
+ * Time: flows are expired by packet time (the newest timestamp seen), so an
+ * offline run behaves the same however fast it reads.
+ *
+ * Thread rules: a worker is used by exactly one thread. engine_process_burst
+ * never allocates, locks, or makes a system call. Stats are plain counters
+ * written by that thread; read them after the worker stopped, or accept a
+ * torn snapshot. The detect engine and rule set are shared, read-only, and
+ * must outlive the worker (and every record in its ring).
+ */
+#ifndef RAMPART_ENGINE_H
+#define RAMPART_ENGINE_H
+
+#include <stdint.h>
+
+#include "dataplane/engine/config.h"
+#include "dataplane/engine/decode/decode.h"
+#include "dataplane/engine/packet.h"
+
+struct detect_engine;
+struct sig_ruleset;
+struct alert_ring;
+struct engine_worker;
+
+/* Why a packet was not forwarded. Names: engine_drop_reason_name(). */
+enum engine_drop_reason {
+	ENGINE_DROP_RULE = 0,   /* a drop rule matched */
+	ENGINE_DROP_REJECT,     /* a reject rule matched */
+	ENGINE_DROP_FLOW,       /* the packet's flow was blocked earlier */
+	ENGINE_DROP__COUNT
+};
+
+struct engine_worker_stats {
+	uint64_t packets;             /* packets handed to engine_process_burst */
+	uint64_t bytes;               /* their captured bytes */
+	uint64_t inspected;           /* packets that went through detection */
+	uint64_t no_flow;             /* packets with no flow (not IP, or table full) */
+	uint64_t alerts;              /* alert records produced (before the ring) */
+	uint64_t alerts_capped;       /* alerts lost to detect.max-alerts-per-packet */
+	uint64_t alert_ring_dropped;  /* records (alert or drop) the full ring refused */
+	uint64_t drop_records;        /* drop records produced */
+	uint64_t drops[ENGINE_DROP__COUNT];
+	uint64_t flow_expire_runs;    /* periodic expiry passes */
+	struct decode_counters decode;
+};
+
+/*
+ * Create a worker. Allocates the flow table, detect thread context, alert
+ * ring (cfg->alert_ring_size) and per-packet alert scratch. Returns NULL
+ * with errno set (and a message in err if err is not NULL) on failure.
+ */
+struct engine_worker *engine_worker_new(const struct engine_config *cfg,
+					const struct detect_engine *de,
+					const struct sig_ruleset *rs, uint16_t worker_index,
+					char *err, size_t errlen);
+
+/* Run the pipeline over pkts[0..n). See the contract above. */
+void engine_process_burst(struct engine_worker *w, struct packet *pkts, uint16_t n);
+
+/*
+ * End of input: release every flow still in the table (so per-flow state is
+ * freed through the detect release hook). The worker stays usable.
+ */
+void engine_worker_finish(struct engine_worker *w);
+
+/* The worker's ring: the output side pops from it (one consumer). */
+struct alert_ring *engine_worker_alert_ring(struct engine_worker *w);
+
+const struct engine_worker_stats *engine_worker_stats(const struct engine_worker *w);
+
+/* Flows created by this worker's flow table so far. */
+uint64_t engine_worker_flows_created(const struct engine_worker *w);
+
+/* Flow table memory per flow (bytes), for the stats report. */
+uint64_t engine_worker_bytes_per_flow(const struct engine_worker *w);
+
+/* Stable snake_case name ("rule_drop"); "unknown" when out of range. */
+const char *engine_drop_reason_name(enum engine_drop_reason r);
+
+/* Frees the worker and its ring: stop the ring's consumer first. */
+void engine_worker_free(struct engine_worker *w);
+
+#endif /* RAMPART_ENGINE_H */

@@ -1,0 +1,174 @@
+/*
+ * test_dp_cli.c - rampart-dp's command line and EAL argument building: the
+ * stable flags parse, mistakes name the flag, and the EAL flags keep
+ * parallel runs apart.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dataplane/dpdk/cli.h"
+#include "dataplane/dpdk/eal.h"
+
+#define ARGV(...) ((char *[]){ "rampart-dp", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "rampart-dp", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(o, err, ...) cli_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (o), (err), sizeof(err))
+
+static void test_full_command_line(void **state)
+{
+	struct cli_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--pcap", "x.pcap", "--rules", "a.rules", "--rules=dir",
+			       "--eve", "e.json", "--simulate-ips", "--config", "c.yaml", "--var",
+			       "HOME_NET=[10.0.0.0/8]", "--var", "$HTTP_PORTS=80", "--stats", "s.json",
+			       "--", "-l", "1"),
+			 CLI_OK);
+	assert_string_equal(o.pcap_path, "x.pcap");
+	assert_int_equal(o.n_rules_paths, 2);
+	assert_string_equal(o.rules_paths[1], "dir");
+	assert_string_equal(o.eve_path, "e.json");
+	assert_true(o.simulate_ips);
+	assert_string_equal(o.config_path, "c.yaml");
+	assert_string_equal(o.stats_path, "s.json");
+	assert_int_equal(o.n_vars, 2);
+	assert_string_equal(o.vars[0].name, "HOME_NET");
+	assert_string_equal(o.vars[0].value, "[10.0.0.0/8]");
+	assert_string_equal(o.vars[1].name, "HTTP_PORTS");
+	assert_int_equal(o.eal_argc, 2);
+	assert_string_equal(o.eal_argv[0], "-l");
+	cli_options_free(&o);
+}
+
+static void test_usage_errors_name_the_flag(void **state)
+{
+	struct cli_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--rules", "r", "--eve", "e", "--bogus"),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--bogus"));
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--rules", "r", "--eve"), CLI_USAGE_ERROR);
+	assert_string_equal(err, "--eve: missing argument");
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--eve", "e"), CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--rules"));
+	assert_int_equal(PARSE(&o, err, "--rules", "r", "--eve", "e"), CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--pcap"));
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--pcap", "y", "--rules", "r", "--eve", "e"),
+			 CLI_USAGE_ERROR);
+	assert_string_equal(err, "--pcap: given twice");
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--rules", "r", "--eve", "e", "--var", "NOVALUE"),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--var NOVALUE"));
+	assert_int_equal(PARSE(&o, err, "--pcap=", "--rules", "r", "--eve", "e"), CLI_USAGE_ERROR);
+	assert_string_equal(err, "--pcap: empty argument");
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--rules", "r", "--eve", "e", "--bridge", "a:b"),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--bridge"));
+}
+
+static void test_lcore_map_follows_affinity(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(eal_lcore_map(buf, sizeof(buf)), 0);
+	assert_memory_equal(buf, "0@(", 3);
+	assert_int_equal(buf[strlen(buf) - 1], ')');
+}
+
+static bool has_arg(const struct eal_args *a, const char *s)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], s) == 0)
+			return true;
+	return false;
+}
+
+static const char *arg_after(const struct eal_args *a, const char *s)
+{
+	for (int i = 0; i + 1 < a->argc; i++)
+		if (strcmp(a->argv[i], s) == 0)
+			return a->argv[i + 1];
+	return NULL;
+}
+
+static void test_eal_args_defaults_and_overrides(void **state)
+{
+	char path[] = "/tmp/rampart-eal-XXXXXX", err[256] = "", expect[600];
+	char *user[] = { "-l", "1", "--log-level=debug" };
+	struct eal_args a;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(eal_args_build(&a, "rampart-dp", path, NULL, 0, err, sizeof(err)), 0);
+	assert_true(has_arg(&a, "--no-pci"));
+	assert_true(has_arg(&a, "--in-memory") || has_arg(&a, "--no-shconf"));
+	assert_non_null(arg_after(&a, "--lcores"));
+	assert_true(has_arg(&a, "--log-level=*:error"));
+	snprintf(expect, sizeof(expect), "%s,rx_pcap=%s", EAL_PCAP_VDEV_NAME, path);
+	assert_string_equal(arg_after(&a, "--vdev"), expect);
+	assert_null(a.argv[a.argc]);
+	eal_args_free(&a);
+
+	/* the user's lcore and log flags replace ours */
+	assert_int_equal(eal_args_build(&a, "rampart-dp", path, user, 3, err, sizeof(err)), 0);
+	assert_null(arg_after(&a, "--lcores"));
+	assert_false(has_arg(&a, "--log-level=*:error"));
+	assert_true(has_arg(&a, "--log-level=debug"));
+	eal_args_free(&a);
+	unlink(path);
+}
+
+static void test_eal_devargs_unsafe_path_is_linked(void **state)
+{
+	char dir[] = "/tmp/rampart-eal-dir-XXXXXX", path[300], err[256] = "";
+	const char *vdev;
+	struct eal_args a;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a,b=c.pcap", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(eal_args_build(&a, "rampart-dp", path, NULL, 0, err, sizeof(err)), 0);
+	vdev = arg_after(&a, "--vdev");
+	assert_non_null(vdev);
+	assert_null(strchr(vdev + strlen(EAL_PCAP_VDEV_NAME ",rx_pcap="), ','));
+	assert_null(strchr(vdev + strlen(EAL_PCAP_VDEV_NAME ",rx_pcap="), '='));
+	assert_non_null(a.tmp_link);
+	assert_int_equal(access(a.tmp_link, R_OK), 0);
+	eal_args_free(&a);
+	unlink(path);
+	rmdir(dir);
+
+	assert_int_equal(eal_args_build(&a, "rampart-dp", "/nonexistent/x.pcap", NULL, 0, err,
+					sizeof(err)), -1);
+	assert_string_equal(err, "--pcap /nonexistent/x.pcap: No such file or directory");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_command_line),
+		cmocka_unit_test(test_usage_errors_name_the_flag),
+		cmocka_unit_test(test_lcore_map_follows_affinity),
+		cmocka_unit_test(test_eal_args_defaults_and_overrides),
+		cmocka_unit_test(test_eal_devargs_unsafe_path_is_linked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
