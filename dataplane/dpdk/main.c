@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -231,6 +232,7 @@ static int write_stats(struct run *r, char *err, size_t errlen)
 		.eve_records_written = UINT64_MAX,
 		.wall_seconds = stats_wall_clock() - r->wall_start,
 		.cpu_seconds = stats_cpu_seconds(),
+		.engine_seconds = (double)r->loop_result.engine_cycles / (double)rte_get_tsc_hz(),
 	};
 
 	if (r->eve) {

@@ -122,6 +122,7 @@ int stats_write_json(const char *path, const struct run_stats *s, char *err, siz
 	put(root, "drops", drops_object(s, &failed), &failed);
 	put(root, "wall_seconds", json_real(s->wall_seconds), &failed);
 	put(root, "cpu_seconds", json_real(s->cpu_seconds), &failed);
+	put(root, "engine_seconds", json_real(s->engine_seconds), &failed);
 
 	rules = json_object();
 	if (rules && rs) {

@@ -34,6 +34,7 @@ struct run_stats {
 	uint64_t eve_records_written;                /* UINT64_MAX: unknown */
 	double wall_seconds;
 	double cpu_seconds;
+	double engine_seconds;   /* time inside the engine (decode..detect), one core */
 };
 
 /* Returns 0, or -1 with "PATH: reason" in err. */

@@ -64,6 +64,8 @@ struct worker_loop_result {
 	uint64_t verdict_dropped;/* inline: not forwarded by verdict */
 	uint64_t rx_nombuf, imissed, ierrors; /* port counters at the end */
 	uint64_t unaccounted;    /* offline: packets neither received nor counted lost */
+	uint64_t engine_cycles;  /* TSC cycles inside engine_process_burst: the
+	                            engine's own cost, without RX/file I/O */
 	bool stopped_by_signal;
 	bool stopped_by_timeout;
 };
