@@ -165,6 +165,52 @@ def run_compat(build, tally):
     print(f"  compat: {seen} cases, exit {p.returncode}", flush=True)
 
 
+def make_seeds(build, target):
+    """Seed corpus made at run time from real inputs (never committed):
+    decode: the first frames of a few shared Ethernet captures (link byte 0);
+    rule_parser: the bundled rules and every 50th ET Open 2024 rule."""
+    seeds = os.path.join(build, "fuzz-seeds", target)
+    if os.path.isdir(seeds):
+        return seeds
+    os.makedirs(seeds)
+    shared = os.path.join(ROOT, "..", "shared", "data")
+    n = 0
+    if target == "rule_parser":
+        rules = [os.path.join(ROOT, "signatures", "rules", f)
+                 for f in sorted(os.listdir(os.path.join(ROOT, "signatures", "rules"))) if f.endswith(".rules")]
+        et = os.path.join(shared, "rules", "et-open-2024")
+        if os.path.isdir(et):
+            rules += [os.path.join(et, f) for f in sorted(os.listdir(et)) if f.endswith(".rules")]
+        i = 0
+        for path in rules:
+            with open(path, errors="replace") as f:
+                for line in f:
+                    if line.startswith(("alert", "drop", "reject", "pass")):
+                        i += 1
+                        if "/signatures/" in path or i % 50 == 0:
+                            with open(os.path.join(seeds, f"r{n}"), "w") as o:
+                                o.write(line)
+                            n += 1
+    elif target == "decode":
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        import build_capture
+        pdir = os.path.join(shared, "pcaps", "ndpi")
+        names = sorted(os.listdir(pdir))[::25] if os.path.isdir(pdir) else []
+        for name in names:
+            with open(os.path.join(pdir, name), "rb") as f:
+                data = f.read()
+            reader = build_capture.read_pcapng if data[:4] == b"\x0a\x0d\x0d\x0a" else build_capture.read_pcap
+            for k, (lt, _ts, frame) in enumerate(reader(name, data)):
+                if k >= 20:
+                    break
+                eth = build_capture.to_ethernet(lt, frame)
+                if eth:
+                    with open(os.path.join(seeds, f"p{n}"), "wb") as o:
+                        o.write(b"\x00" + eth)
+                    n += 1
+    return seeds
+
+
 def run_fuzz(build, tally, seconds):
     fuzz_dir = os.path.join(build, "tests", "fuzz")
     if not os.path.isdir(fuzz_dir):
@@ -176,7 +222,7 @@ def run_fuzz(build, tally, seconds):
             continue
         corpus = os.path.join(build, "fuzz-corpus", name)
         os.makedirs(corpus, exist_ok=True)
-        seeds = os.path.join(ROOT, "tests", "fuzz", "seeds", name[len("fuzz_"):])
+        seeds = make_seeds(build, name[len("fuzz_"):])
         args = [exe, f"-max_total_time={seconds}", "-rss_limit_mb=4096", "-print_final_stats=0", corpus]
         if os.path.isdir(seeds):
             args.append(seeds)

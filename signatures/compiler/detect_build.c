@@ -125,17 +125,165 @@ static int rule_order_cmp(const void *a, const void *b)
 	return x->rule_index < y->rule_index ? -1 : (x->rule_index > y->rule_index);
 }
 
-static uint8_t pclass_mask_of(uint8_t proto)
+static uint8_t pclass_of_ip_proto(uint8_t ip_proto)
 {
-	switch (proto) {
-	case SIG_PROTO_TCP: return 1u << DETECT_PC_TCP;
-	case SIG_PROTO_UDP: return 1u << DETECT_PC_UDP;
-	case SIG_PROTO_ICMP: return 1u << DETECT_PC_ICMP;
-	default: return (1u << DETECT_PC__COUNT) - 1;
+	switch (ip_proto) {
+	case 6: return DETECT_PC_TCP;
+	case 17: return DETECT_PC_UDP;
+	case 1: case 58: return DETECT_PC_ICMP;
+	default: return DETECT_PC_OTHER;
 	}
 }
 
-/* Longest non-negated payload content, unless one is marked fast_pattern. */
+/*
+ * Protocol classes the rule can match in. A proto ip rule is narrowed by its
+ * packet keywords: ip_proto:N matches only class(N); flags / seq / ack /
+ * window need TCP; itype / icode / icmp_id / icmp_seq need ICMP (see
+ * packet_op() in detect_header.c). Contradictory keywords leave no class.
+ */
+static uint8_t pclass_mask_of(const struct detect_rule *dr)
+{
+	uint8_t mask;
+	switch (dr->sig->proto) {
+	case SIG_PROTO_TCP: mask = 1u << DETECT_PC_TCP; break;
+	case SIG_PROTO_UDP: mask = 1u << DETECT_PC_UDP; break;
+	case SIG_PROTO_ICMP: mask = 1u << DETECT_PC_ICMP; break;
+	default: mask = (1u << DETECT_PC__COUNT) - 1; break;
+	}
+	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
+		const struct sig_match *m = dr->pkt_ops[i].m;
+		switch (m->kind) {
+		case SIG_M_IP_PROTO:
+			if (m->u.ip_proto.cmp == '=' && !m->u.ip_proto.negated)
+				mask &= (uint8_t)(1u << pclass_of_ip_proto(m->u.ip_proto.proto));
+			break;
+		case SIG_M_FLAGS: case SIG_M_SEQ: case SIG_M_ACK: case SIG_M_WINDOW:
+			mask &= 1u << DETECT_PC_TCP;
+			break;
+		case SIG_M_ITYPE: case SIG_M_ICODE: case SIG_M_ICMP_ID: case SIG_M_ICMP_SEQ:
+			mask &= 1u << DETECT_PC_ICMP;
+			break;
+		default:
+			break;
+		}
+	}
+	return mask;
+}
+
+/* Can dsize's comparison hold for a positive payload length? (Zero is checked directly.) */
+static bool dsize_allows_positive(const struct sig_numcmp *n)
+{
+	switch (n->cmp) {
+	case SIG_CMP_EQ: return n->lo > 0;
+	case SIG_CMP_LT: return n->lo > 1;
+	case SIG_CMP_LE: return n->lo >= 1;
+	default: return true;
+	}
+}
+
+static bool dsize_allows_zero(const struct sig_numcmp *n)
+{
+	switch (n->cmp) {
+	case SIG_CMP_EQ: return n->lo == 0;
+	case SIG_CMP_LT: return n->lo > 0;
+	case SIG_CMP_GT: return n->lo < 0;
+	case SIG_CMP_LE: return n->lo >= 0;
+	case SIG_CMP_GE: return n->lo <= 0;
+	case SIG_CMP_RANGE: return n->lo < 0 && n->hi > 0;
+	case SIG_CMP_NE: return n->lo != 0;
+	default: return false;
+	}
+}
+
+/* Does every dsize of the rule allow payload length n? */
+static bool dsize_allows(const struct detect_rule *dr, int64_t n)
+{
+	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
+		const struct sig_match *m = dr->pkt_ops[i].m;
+		if (m->kind == SIG_M_DSIZE && !detect_numcmp(&m->u.num, n))
+			return false;
+	}
+	return true;
+}
+
+/* Does the comparison reject every length of DETECT_DSIZE_GATE_LENS or more? */
+static bool dsize_bounded(const struct sig_numcmp *n)
+{
+	switch (n->cmp) {
+	case SIG_CMP_EQ: case SIG_CMP_LE: return n->lo < (int64_t)DETECT_DSIZE_GATE_LENS;
+	case SIG_CMP_LT: return n->lo <= (int64_t)DETECT_DSIZE_GATE_LENS;
+	case SIG_CMP_RANGE: return n->hi <= (int64_t)DETECT_DSIZE_GATE_LENS;
+	default: return false;
+	}
+}
+
+/* Gate the rule by payload length when a dsize bounds it below
+ * DETECT_DSIZE_GATE_LENS and its dsizes allow at most DETECT_DSIZE_GATE_SPAN lengths. */
+static bool dsize_gate_fits(const struct detect_rule *dr)
+{
+	bool bounded = false;
+	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
+		const struct sig_match *m = dr->pkt_ops[i].m;
+		bounded = bounded || (m->kind == SIG_M_DSIZE && dsize_bounded(&m->u.num));
+	}
+	if (!bounded)
+		return false;
+	uint32_t allowed = 0;
+	for (uint32_t n = 0; n < DETECT_DSIZE_GATE_LENS && allowed <= DETECT_DSIZE_GATE_SPAN; n++)
+		allowed += dsize_allows(dr, n);
+	return allowed <= DETECT_DSIZE_GATE_SPAN;
+}
+
+/* The DETECT_NEED_* facts r cannot match without (see detect_engine.h). */
+static uint32_t rule_need(const struct detect_rule *dr)
+{
+	uint32_t need = 0;
+	if (dr->sig->flow & SIG_FLOW_ESTABLISHED)
+		need |= DETECT_NEED_ESTABLISHED;
+	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
+		const struct sig_match *m = dr->pkt_ops[i].m;
+		if (m->kind == SIG_M_SAMEIP) {
+			need |= DETECT_NEED_SAMEIP;
+		} else if (m->kind == SIG_M_DSIZE) {
+			if (!dsize_allows_zero(&m->u.num))
+				need |= DETECT_NEED_PAYLOAD;
+			else if (!dsize_allows_positive(&m->u.num))
+				need |= DETECT_NEED_NO_PAYLOAD;
+		} else if (m->kind == SIG_M_FLAGS && !m->u.tcp_flags.no_flags) {
+			/* exact ('=') and all-of ('+') need every listed, unmasked flag; any-of one flag needs it */
+			const struct sig_tcp_flags *t = &m->u.tcp_flags;
+			uint8_t req = t->flags & (uint8_t)~t->mask;
+			if (t->mode == '*' && (req & (req - 1)) != 0)
+				req = 0;
+			if (t->mode == '!')
+				req = 0;
+			need |= (uint32_t)req << DETECT_NEED_TCP_SHIFT;
+		}
+	}
+	for (uint16_t i = 0; i < dr->n_fb_conds; i++) {
+		const struct sig_flowbits *fb = &dr->fb_conds[i].m->u.flowbits;
+		if (fb->cmd == SIG_FLOWBITS_ISSET && fb->n_bits > 0)
+			need |= DETECT_NEED_FLOWBITS;
+	}
+	return need;
+}
+
+/*
+ * How good a content is as a fast pattern: its length, except that a run of
+ * one byte value ("|00 00 00 00 00|", "AAAAAAAA") counts a quarter: it hits
+ * at every position of zero padding or filler, and each hit costs Hyperscan
+ * a confirmation. Any non-negated content must occur for the rule to match,
+ * so the choice changes speed only, never results.
+ */
+static uint32_t fast_pattern_score(const struct sig_content *c)
+{
+	for (uint32_t i = 1; i < c->len; i++)
+		if (c->bytes[i] != c->bytes[0])
+			return 4 * c->len;
+	return c->len; /* one byte value, single bytes included */
+}
+
+/* Best-scoring non-negated payload content (the first of equals), unless one is marked fast_pattern. */
 static void choose_fast_pattern(struct detect_rule *dr)
 {
 	const struct sig_content *best = NULL, *explicit_fp = NULL;
@@ -146,7 +294,7 @@ static void choose_fast_pattern(struct detect_rule *dr)
 		const struct sig_content *c = &m->u.content;
 		if ((c->flags & SIG_CONTENT_FAST_PATTERN) && !explicit_fp)
 			explicit_fp = c;
-		if (!best || c->len > best->len)
+		if (!best || fast_pattern_score(c) > fast_pattern_score(best))
 			best = c;
 	}
 	const struct sig_content *c = explicit_fp ? explicit_fp : best;
@@ -160,6 +308,43 @@ static void choose_fast_pattern(struct detect_rule *dr)
 		dr->fp_len = c->fp_chop_len;
 	}
 	dr->fp_nocase = (c->flags & SIG_CONTENT_NOCASE) != 0;
+}
+
+/* pcre2_compile options whose match set Hyperscan can cover: i, s, m map to
+ * Hyperscan flags; E (dollar end-only) and G (ungreedy) only shrink or
+ * reorder the matches, so the unflagged regex is still a superset. */
+#define PREFILTER_PCRE_OPTIONS (PCRE2_CASELESS | PCRE2_DOTALL | PCRE2_MULTILINE | PCRE2_DOLLAR_ENDONLY | \
+				PCRE2_UNGREEDY)
+
+/*
+ * For a rule without a fast pattern: pick a pcre the rule cannot match
+ * without (absolute: it runs over the whole payload; not negated) and keep
+ * it as the rule's Hyperscan prefilter when Hyperscan compiles it in
+ * prefilter mode. Patterns Hyperscan refuses (or that can match the empty
+ * string) leave the rule always evaluated, as before.
+ */
+static void choose_regex_prefilter(struct detect_rule *dr)
+{
+	for (uint16_t i = 0; i < dr->n_payload_ops; i++) {
+		const struct sig_match *m = dr->payload_ops[i].m;
+		if (m->kind != SIG_M_PCRE || (m->u.pcre.flags & (SIG_PCRE_NEGATED | SIG_PCRE_RELATIVE)) ||
+		    (m->u.pcre.pcre2_options & ~(uint32_t)PREFILTER_PCRE_OPTIONS))
+			continue;
+		uint32_t o = m->u.pcre.pcre2_options;
+		unsigned flags = HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | ((o & PCRE2_CASELESS) ? HS_FLAG_CASELESS : 0) |
+				 ((o & PCRE2_DOTALL) ? HS_FLAG_DOTALL : 0) | ((o & PCRE2_MULTILINE) ? HS_FLAG_MULTILINE : 0);
+		hs_database_t *db = NULL;
+		hs_compile_error_t *ce = NULL;
+		if (hs_compile(m->u.pcre.pattern, flags, HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
+			if (ce)
+				hs_free_compile_error(ce);
+			continue;
+		}
+		hs_free_database(db);
+		dr->pf_regex = m->u.pcre.pattern;
+		dr->pf_hs_flags = flags;
+		return;
+	}
 }
 
 /* Which run of the program a keyword belongs to: 0 packet checks, 1 flowbit
@@ -310,7 +495,6 @@ struct detect_engine *detect_engine_build(const struct sig_ruleset *rs, struct d
 		dr->rule_index = (uint32_t)i;
 		dr->action = r->action;
 		dr->noalert = r->noalert;
-		dr->pclass_mask = pclass_mask_of(r->proto);
 		why = compile_rule(dr, r, &bytes);
 		if (why) {
 			free_rule_ops(dr, r->n_matches);
@@ -320,7 +504,12 @@ struct detect_engine *detect_engine_build(const struct sig_ruleset *rs, struct d
 		}
 		if (r->n_vars > de->max_vars)
 			de->max_vars = (uint32_t)r->n_vars;
+		dr->pclass_mask = pclass_mask_of(dr);
+		dr->need = rule_need(dr);
+		dr->dsize_gated = dsize_gate_fits(dr);
 		choose_fast_pattern(dr);
+		if (!dr->fp && !dr->dsize_gated)
+			choose_regex_prefilter(dr);
 		de->n_rules++;
 	}
 	qsort(de->rules, de->n_rules, sizeof(*de->rules), rule_order_cmp);

@@ -5,13 +5,23 @@
  * groups: the class's "any port" group, the group of its destination port and
  * the group of its source port. A tcp/udp rule whose dst port set is specific
  * (few ports) goes to the dport groups, else one whose src port set is
- * specific goes to the sport groups, else (and every ip/icmp rule, every <>
- * rule) to the any group. Ports whose rule lists are identical share one
- * group, so a rule with [80,8080] sits in the group of 80 and that of 8080
- * only, and the thousands of any-port rules are never copied per port.
- * Rules of proto ip are placed in the any group of every class. Within a
- * group, rules without a fast pattern are either always evaluated or, when
- * their addresses allow it, reached through an address gate (detect_gate.c).
+ * specific goes to the sport groups, else (and every ip/icmp rule) to the any
+ * group. A <> rule with a specific port set goes to the dport groups and to
+ * the sport groups, by that set in both. Ports whose rule lists are identical
+ * share one group, so a rule with [80,8080] sits in the group of 80 and that
+ * of 8080 only, and the thousands of any-port rules are never copied per
+ * port. Rules of proto ip are placed in the any group of every class they can
+ * match (ip_proto, flags, itype, ... narrow it: detect_build.c).
+ *
+ * Each class has one such set of groups per flow direction: a rule with
+ * flow:to_server is left out of the to-client groups and the reverse, so a
+ * packet's scan holds only the patterns that can match it (a class whose
+ * rules name no direction shares one set).
+ *
+ * Within a group a rule is reached one way: through the dsize gate (narrow
+ * dsize), the Hyperscan database (fast pattern or regex prefilter), an
+ * address gate (detect_gate.c), or the always list, cut into buckets by the
+ * packet facts the rules need (struct detect_need_bucket).
  *
  * Runs on the loader thread only.
  */
@@ -74,54 +84,63 @@ static int group_new(struct detect_engine *de, uint32_t *cap)
 	return (int)de->n_groups++;
 }
 
-/* Compile the group of the given rule ids (ascending). */
-static int group_fill(struct detect_engine *de, struct detect_group *g, const uint32_t *ids, uint32_t n,
-		      char *err, size_t errlen)
+/* A literal as a Hyperscan regex: every byte as \xHH (NUL-terminated, malloc'ed). */
+static char *literal_as_regex(const uint8_t *lit, uint32_t len)
 {
-	uint32_t n_fp = 0;
-	for (uint32_t i = 0; i < n; i++)
-		n_fp += de->rules[ids[i]].fp != NULL;
-	de->stats.n_group_entries += n;
-	const char **pats = malloc((n_fp + 1) * sizeof(*pats));
-	unsigned *flags = malloc((n_fp + 1) * sizeof(*flags));
-	unsigned *hs_ids = malloc((n_fp + 1) * sizeof(*hs_ids));
-	size_t *lens = malloc((n_fp + 1) * sizeof(*lens));
-	uint32_t *no_fp = malloc((n - n_fp + 1) * sizeof(uint32_t));
+	char *re = malloc((size_t)len * 4 + 1);
+	if (!re)
+		return NULL;
+	for (uint32_t i = 0; i < len; i++)
+		snprintf(re + 4 * i, 5, "\\x%02x", lit[i]);
+	re[(size_t)len * 4] = '\0';
+	return re;
+}
+
+/*
+ * Compile the group's Hyperscan database: the fast-pattern literals, plus the
+ * regex prefilters of rules that have no fast pattern but a pf_regex. With
+ * no prefilter the literal compiler is used (its databases scan fastest);
+ * with some, one regex database holds both (literals escaped byte by byte),
+ * so a packet still costs one scan.
+ */
+static int group_compile_db(struct detect_engine *de, struct detect_group *g, const uint32_t *ids, uint32_t n,
+			    char *err, size_t errlen)
+{
+	const char **pats = calloc(n + 1, sizeof(*pats));
+	char **owned = calloc(n + 1, sizeof(*owned));
+	unsigned *flags = malloc((n + 1) * sizeof(*flags));
+	unsigned *hs_ids = malloc((n + 1) * sizeof(*hs_ids));
+	size_t *lens = malloc((n + 1) * sizeof(*lens));
+	uint32_t n_lit = 0;
+	bool as_regex = false;
 	int rc = -1;
-	if (!pats || !flags || !hs_ids || !lens || !no_fp) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	uint32_t k = 0, a = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		const struct detect_rule *dr = &de->rules[ids[i]];
+	if (!pats || !owned || !flags || !hs_ids || !lens)
+		goto oom;
+	for (uint32_t i = 0; i < n; i++)
+		as_regex = as_regex || de->rules[ids[i]].fp == NULL;
+	for (uint32_t k = 0; k < n; k++) {
+		const struct detect_rule *dr = &de->rules[ids[k]];
+		hs_ids[k] = ids[k];
 		if (!dr->fp) {
-			no_fp[a++] = ids[i];
+			pats[k] = dr->pf_regex;
+			flags[k] = dr->pf_hs_flags;
 			continue;
 		}
-		pats[k] = (const char *)dr->fp;
-		lens[k] = dr->fp_len;
-		hs_ids[k] = ids[i];
+		n_lit++;
 		flags[k] = HS_FLAG_SINGLEMATCH | (dr->fp_nocase ? HS_FLAG_CASELESS : 0);
-		k++;
-	}
-	/* no_fp is split in place: its first n_always entries stay always-evaluated */
-	if (detect_gate_build(de, g, no_fp, a, no_fp, &g->n_always) != 0) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (g->n_always) {
-		g->always = no_fp;
-		no_fp = NULL;
-		de->stats.total_bytes += g->n_always * sizeof(uint32_t);
-	}
-	if (n_fp == 0) {
-		rc = 0;
-		goto out;
+		lens[k] = dr->fp_len;
+		if (!as_regex) {
+			pats[k] = (const char *)dr->fp;
+			continue;
+		}
+		if (!(owned[k] = literal_as_regex(dr->fp, dr->fp_len)))
+			goto oom;
+		pats[k] = owned[k];
 	}
 	hs_compile_error_t *ce = NULL;
-	if (hs_compile_lit_multi(pats, flags, hs_ids, lens, n_fp, HS_MODE_BLOCK, NULL, &g->db, &ce) !=
-	    HS_SUCCESS) {
+	hs_error_t hr = as_regex ? hs_compile_multi(pats, flags, hs_ids, n, HS_MODE_BLOCK, NULL, &g->db, &ce)
+				 : hs_compile_lit_multi(pats, flags, hs_ids, lens, n, HS_MODE_BLOCK, NULL, &g->db, &ce);
+	if (hr != HS_SUCCESS) {
 		snprintf(err, errlen, "hyperscan: %s (pattern %d)", ce ? ce->message : "compile failed",
 			 ce ? ce->expression : -1);
 		if (ce)
@@ -134,17 +153,147 @@ static int group_fill(struct detect_engine *de, struct detect_group *g, const ui
 	}
 	size_t sz = 0;
 	hs_database_size(g->db, &sz);
-	g->n_patterns = n_fp;
+	g->n_patterns = n;
 	de->stats.hs_bytes += sz;
 	de->stats.n_databases++;
-	de->stats.n_patterns += n_fp;
+	de->stats.n_patterns += n_lit;
 	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
 out:
+	for (uint32_t k = 0; owned && k < n; k++)
+		free(owned[k]);
+	free(owned);
 	free(pats);
 	free(flags);
 	free(hs_ids);
 	free(lens);
+	return rc;
+}
+
+static const struct detect_engine *bucket_sort_de; /* loader thread only */
+
+static int need_id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint32_t nx = bucket_sort_de->rules[x].need & DETECT_NEED_STATIC_MASK;
+	uint32_t ny = bucket_sort_de->rules[y].need & DETECT_NEED_STATIC_MASK;
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	return x < y ? -1 : (x > y);
+}
+
+/* Order g->always by static need and cut it into buckets (see struct detect_need_bucket). */
+static int group_bucket_always(struct detect_engine *de, struct detect_group *g)
+{
+	if (g->n_always == 0)
+		return 0;
+	bucket_sort_de = de;
+	qsort(g->always, g->n_always, sizeof(uint32_t), need_id_cmp);
+	uint32_t n = 0, prev = 0;
+	for (uint32_t i = 0; i < g->n_always; i++) {
+		uint32_t need = de->rules[g->always[i]].need & DETECT_NEED_STATIC_MASK;
+		n += i == 0 || need != prev;
+		prev = need;
+	}
+	g->buckets = calloc(n, sizeof(*g->buckets));
+	if (!g->buckets)
+		return -1;
+	for (uint32_t i = 0; i < g->n_always; i++) {
+		uint32_t need = de->rules[g->always[i]].need & DETECT_NEED_STATIC_MASK;
+		if (g->n_buckets == 0 || g->buckets[g->n_buckets - 1].need != need)
+			g->buckets[g->n_buckets++] = (struct detect_need_bucket){ .need = need, .first = i };
+		g->buckets[g->n_buckets - 1].count++;
+	}
+	de->stats.total_bytes += g->n_buckets * sizeof(*g->buckets);
+	return 0;
+}
+
+/* Does rule dr's dsize allow payload length n? (the matcher's own check) */
+static bool rule_allows_len(const struct detect_rule *dr, uint32_t n)
+{
+	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
+		const struct sig_match *m = dr->pkt_ops[i].m;
+		if (m->kind == SIG_M_DSIZE && !detect_numcmp(&m->u.num, n))
+			return false;
+	}
+	return true;
+}
+
+/* Per-length table of the dsize-gated rules ids[0..n) (ascending), CSR layout. */
+static int dsize_gate_build(struct detect_engine *de, struct detect_dsize_gate *gate, const uint32_t *ids,
+			    uint32_t n)
+{
+	if (n == 0)
+		return 0;
+	uint32_t total = 0;
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t len = 0; len < DETECT_DSIZE_GATE_LENS; len++)
+			total += rule_allows_len(&de->rules[ids[i]], len);
+	gate->start = calloc(DETECT_DSIZE_GATE_LENS + 1, sizeof(uint32_t));
+	gate->ids = malloc((total + 1) * sizeof(uint32_t));
+	if (!gate->start || !gate->ids)
+		return -1;
+	uint32_t k = 0;
+	for (uint32_t len = 0; len < DETECT_DSIZE_GATE_LENS; len++) {
+		gate->start[len] = k;
+		for (uint32_t i = 0; i < n; i++)
+			if (rule_allows_len(&de->rules[ids[i]], len))
+				gate->ids[k++] = ids[i];
+	}
+	gate->start[DETECT_DSIZE_GATE_LENS] = k;
+	de->stats.total_bytes += (DETECT_DSIZE_GATE_LENS + 1 + total) * sizeof(uint32_t);
+	return 0;
+}
+
+/* Compile the group of the given rule ids (ascending). */
+static int group_fill(struct detect_engine *de, struct detect_group *g, const uint32_t *ids, uint32_t n,
+		      char *err, size_t errlen)
+{
+	de->stats.n_group_entries += n;
+	/* scanned: rules with a fast pattern or a regex prefilter; the rest go to the gates / always list */
+	uint32_t *scanned = malloc((n + 1) * sizeof(uint32_t));
+	uint32_t *no_fp = malloc((n + 1) * sizeof(uint32_t));
+	uint32_t *by_dsize = malloc((n + 1) * sizeof(uint32_t));
+	int rc = -1;
+	if (!scanned || !no_fp || !by_dsize) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	uint32_t n_scanned = 0, a = 0, n_dsize = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct detect_rule *dr = &de->rules[ids[i]];
+		if (dr->dsize_gated)
+			by_dsize[n_dsize++] = ids[i];
+		else if (dr->fp || dr->pf_regex)
+			scanned[n_scanned++] = ids[i];
+		else
+			no_fp[a++] = ids[i];
+	}
+	if (dsize_gate_build(de, &g->dsize_gate, by_dsize, n_dsize) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	/* no_fp is split in place: its first n_always entries stay always-evaluated */
+	if (detect_gate_build(de, g, no_fp, a, no_fp, &g->n_always) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (g->n_always) {
+		g->always = no_fp;
+		no_fp = NULL;
+		de->stats.total_bytes += g->n_always * sizeof(uint32_t);
+		if (group_bucket_always(de, g) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	rc = n_scanned ? group_compile_db(de, g, scanned, n_scanned, err, errlen) : 0;
+out:
+	free(scanned);
 	free(no_fp);
+	free(by_dsize);
 	return rc;
 }
 
@@ -168,6 +317,18 @@ static int port_key_cmp(const void *a, const void *b)
 	return x->port < y->port ? -1 : (x->port > y->port);
 }
 
+/*
+ * The port set a rule is grouped by in the dport (dst) or sport map. A <>
+ * rule matches with its specific set on either port of the packet, so it
+ * sits in both maps under that one set.
+ */
+static const struct sig_port_set *group_port_set(const struct sig_rule *r, bool dst)
+{
+	if (r->bidirectional)
+		return port_set_specific(&r->dport) ? &r->dport : &r->sport;
+	return dst ? &r->dport : &r->sport;
+}
+
 /* Build the port -> group map for the rules in `rules` (each placed on every port of its set). */
 static int build_port_groups(struct detect_engine *de, uint32_t *gcap, const struct id_list *rules, bool dst,
 			     uint32_t **map_out, char *err, size_t errlen)
@@ -186,7 +347,7 @@ static int build_port_groups(struct detect_engine *de, uint32_t *gcap, const str
 		goto oom;
 	for (uint32_t i = 0; i < rules->n; i++) {
 		const struct sig_rule *r = de->rules[rules->ids[i]].sig;
-		const struct sig_port_set *ps = dst ? &r->dport : &r->sport;
+		const struct sig_port_set *ps = group_port_set(r, dst);
 		for (size_t k = 0; k < ps->n_include; k++)
 			for (uint32_t p = ps->include[k].lo; p <= ps->include[k].hi; p++)
 				start[p + 1]++;
@@ -200,7 +361,7 @@ static int build_port_groups(struct detect_engine *de, uint32_t *gcap, const str
 	for (uint32_t i = 0; i < rules->n; i++) {
 		uint32_t id = rules->ids[i];
 		const struct sig_rule *r = de->rules[id].sig;
-		const struct sig_port_set *ps = dst ? &r->dport : &r->sport;
+		const struct sig_port_set *ps = group_port_set(r, dst);
 		for (size_t k = 0; k < ps->n_include; k++)
 			for (uint32_t p = ps->include[k].lo; p <= ps->include[k].hi; p++)
 				if (end[p] == start[p] || members[end[p] - 1] != id) /* overlapping ranges */
@@ -245,6 +406,72 @@ out:
 	return rc;
 }
 
+/* Rules of one class and direction, split by where they are grouped. */
+struct class_lists { struct id_list any, dports, sports; };
+
+static void class_lists_free(struct class_lists *l)
+{
+	free(l->any.ids);
+	free(l->dports.ids);
+	free(l->sports.ids);
+}
+
+static bool id_list_equal(const struct id_list *x, const struct id_list *y)
+{
+	return x->n == y->n && (x->n == 0 || memcmp(x->ids, y->ids, x->n * sizeof(uint32_t)) == 0);
+}
+
+/* A rule whose flow keyword names the other direction can never match a packet of dir. */
+static bool rule_fits_dir(const struct sig_rule *r, enum detect_dir dir)
+{
+	return !(r->flow & (dir == DETECT_DIR_TO_SERVER ? SIG_FLOW_TO_CLIENT : SIG_FLOW_TO_SERVER));
+}
+
+static int class_lists_collect(const struct detect_engine *de, int c, enum detect_dir dir, struct class_lists *l)
+{
+	bool ported = c == DETECT_PC_TCP || c == DETECT_PC_UDP;
+	for (uint32_t id = 0; id < de->n_rules; id++) {
+		const struct detect_rule *dr = &de->rules[id];
+		if (!(dr->pclass_mask & (1u << c)) || !rule_fits_dir(dr->sig, dir))
+			continue;
+		const struct sig_rule *r = dr->sig;
+		bool rule_ported = ported && (r->proto == SIG_PROTO_TCP || r->proto == SIG_PROTO_UDP);
+		int rc;
+		if (rule_ported && r->bidirectional && (port_set_specific(&r->dport) || port_set_specific(&r->sport))) {
+			rc = id_list_push(&l->dports, id);
+			if (rc == 0)
+				rc = id_list_push(&l->sports, id);
+		} else if (rule_ported && !r->bidirectional && port_set_specific(&r->dport)) {
+			rc = id_list_push(&l->dports, id);
+		} else if (rule_ported && !r->bidirectional && port_set_specific(&r->sport)) {
+			rc = id_list_push(&l->sports, id);
+		} else {
+			rc = id_list_push(&l->any, id);
+		}
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int class_build(struct detect_engine *de, uint32_t *gcap, struct detect_pclass_map *map,
+		       const struct class_lists *l, char *err, size_t errlen)
+{
+	if (l->any.n) {
+		int g = group_new(de, gcap);
+		if (g < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		map->any_group = (uint32_t)g;
+		if (group_fill(de, &de->groups[g], l->any.ids, l->any.n, err, errlen) != 0)
+			return -1;
+	}
+	if (build_port_groups(de, gcap, &l->dports, true, &map->dport_group, err, errlen) != 0)
+		return -1;
+	return build_port_groups(de, gcap, &l->sports, false, &map->sport_group, err, errlen);
+}
+
 int detect_groups_build(struct detect_engine *de, char *err, size_t errlen)
 {
 	uint32_t gcap = 0;
@@ -254,41 +481,23 @@ int detect_groups_build(struct detect_engine *de, char *err, size_t errlen)
 	}
 	int rc = 0;
 	for (int c = 0; c < DETECT_PC__COUNT && rc == 0; c++) {
-		struct id_list any = { 0 }, dports = { 0 }, sports = { 0 };
-		bool ported = c == DETECT_PC_TCP || c == DETECT_PC_UDP;
-		for (uint32_t id = 0; id < de->n_rules && rc == 0; id++) {
-			const struct detect_rule *dr = &de->rules[id];
-			if (!(dr->pclass_mask & (1u << c)))
-				continue;
-			const struct sig_rule *r = dr->sig;
-			bool rule_ported = ported && (r->proto == SIG_PROTO_TCP || r->proto == SIG_PROTO_UDP) &&
-					   !r->bidirectional;
-			if (rule_ported && port_set_specific(&r->dport))
-				rc = id_list_push(&dports, id);
-			else if (rule_ported && port_set_specific(&r->sport))
-				rc = id_list_push(&sports, id);
-			else
-				rc = id_list_push(&any, id);
-		}
-		if (rc != 0) {
+		struct class_lists l[DETECT_DIR__COUNT] = { 0 };
+		for (int d = 0; d < DETECT_DIR__COUNT && rc == 0; d++)
+			rc = class_lists_collect(de, c, (enum detect_dir)d, &l[d]);
+		if (rc != 0)
 			snprintf(err, errlen, "out of memory");
-		} else if (any.n) {
-			int g = group_new(de, &gcap);
-			if (g < 0) {
-				snprintf(err, errlen, "out of memory");
-				rc = -1;
-			} else {
-				de->pclass[c].any_group = (uint32_t)g;
-				rc = group_fill(de, &de->groups[g], any.ids, any.n, err, errlen);
-			}
-		}
 		if (rc == 0)
-			rc = build_port_groups(de, &gcap, &dports, true, &de->pclass[c].dport_group, err, errlen);
-		if (rc == 0)
-			rc = build_port_groups(de, &gcap, &sports, false, &de->pclass[c].sport_group, err, errlen);
-		free(any.ids);
-		free(dports.ids);
-		free(sports.ids);
+			rc = class_build(de, &gcap, &de->pclass[DETECT_DIR_TO_SERVER][c], &l[DETECT_DIR_TO_SERVER], err,
+					 errlen);
+		/* no rule of the class names a direction: both directions share the groups */
+		if (rc == 0 && id_list_equal(&l[0].any, &l[1].any) && id_list_equal(&l[0].dports, &l[1].dports) &&
+		    id_list_equal(&l[0].sports, &l[1].sports))
+			de->pclass[DETECT_DIR_TO_CLIENT][c] = de->pclass[DETECT_DIR_TO_SERVER][c];
+		else if (rc == 0)
+			rc = class_build(de, &gcap, &de->pclass[DETECT_DIR_TO_CLIENT][c], &l[DETECT_DIR_TO_CLIENT], err,
+					 errlen);
+		for (int d = 0; d < DETECT_DIR__COUNT; d++)
+			class_lists_free(&l[d]);
 	}
 	de->stats.n_groups = de->n_groups - 1;
 	for (uint32_t id = 0; id < de->n_rules; id++) {
@@ -296,6 +505,8 @@ int detect_groups_build(struct detect_engine *de, char *err, size_t errlen)
 			de->stats.n_prefilter_rules++;
 		else
 			de->stats.n_always_rules++;
+		de->stats.n_regex_prefilter_rules += de->rules[id].pf_regex != NULL;
+		de->stats.n_dsize_gated_rules += de->rules[id].dsize_gated;
 	}
 	de->stats.total_bytes += de->n_groups * sizeof(struct detect_group);
 	return rc;
@@ -307,6 +518,9 @@ void detect_groups_free(struct detect_engine *de)
 		if (de->groups[g].db)
 			hs_free_database(de->groups[g].db);
 		free(de->groups[g].always);
+		free(de->groups[g].buckets);
+		free(de->groups[g].dsize_gate.start);
+		free(de->groups[g].dsize_gate.ids);
 		detect_gate_free(&de->groups[g].src_gate);
 		detect_gate_free(&de->groups[g].dst_gate);
 	}
@@ -314,8 +528,15 @@ void detect_groups_free(struct detect_engine *de)
 	de->groups = NULL;
 	de->n_groups = 0;
 	for (int c = 0; c < DETECT_PC__COUNT; c++) {
-		free(de->pclass[c].dport_group);
-		free(de->pclass[c].sport_group);
-		de->pclass[c].dport_group = de->pclass[c].sport_group = NULL;
+		struct detect_pclass_map *ts = &de->pclass[DETECT_DIR_TO_SERVER][c];
+		struct detect_pclass_map *tc = &de->pclass[DETECT_DIR_TO_CLIENT][c];
+		if (tc->dport_group != ts->dport_group)
+			free(tc->dport_group);
+		if (tc->sport_group != ts->sport_group)
+			free(tc->sport_group);
+		free(ts->dport_group);
+		free(ts->sport_group);
+		memset(ts, 0, sizeof(*ts));
+		memset(tc, 0, sizeof(*tc));
 	}
 }

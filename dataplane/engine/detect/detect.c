@@ -106,41 +106,47 @@ static int on_fast_pattern(unsigned int id, unsigned long long from, unsigned lo
 	return 0;
 }
 
+/* Rules gated by a's range (binary search: start[0] = 0, so some range holds a). */
 static void collect_gate(struct detect_thread *dt, const struct detect_addr_gate *gate, const struct ip_addr *a,
 			 uint8_t family)
 {
-	if (!gate->slots)
+	const struct detect_gate_ranges *r = family == L3_IPV4 ? &gate->v4 : &gate->v6;
+	if (r->n == 0)
 		return;
-	const uint8_t *prefixes = family == L3_IPV4 ? gate->v4_prefixes : gate->v6_prefixes;
-	unsigned n = family == L3_IPV4 ? gate->n_v4 : gate->n_v6;
-	uint8_t fam = family == L3_IPV4 ? 4 : 6;
-	for (unsigned i = 0; i < n; i++) {
-		struct ip_addr net;
-		detect_addr_mask(&net, a, prefixes[i]);
-		uint32_t h = detect_gate_hash(&net, fam, prefixes[i]) & gate->mask;
-		for (;; h = (h + 1) & gate->mask) {
-			const struct detect_gate_slot *s = &gate->slots[h];
-			if (!s->used)
-				break;
-			if (s->prefix == prefixes[i] && s->family == fam && memcmp(&s->net, &net, sizeof(net)) == 0) {
-				for (uint32_t k = 0; k < s->count; k++)
-					add_candidate(dt, gate->ids[s->first + k]);
-				break;
-			}
-		}
+	struct detect_gate_key k = detect_gate_key_of(a, family == L3_IPV4);
+	uint32_t lo = 0, hi = r->n;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (detect_gate_key_le(r->start[mid], k))
+			lo = mid;
+		else
+			hi = mid;
 	}
+	for (uint32_t i = r->first[lo]; i < r->first[lo + 1]; i++)
+		add_candidate(dt, r->ids[i]);
 }
 
 static void collect_group(struct detect_thread *dt, uint32_t gi, const struct packet *p, const uint8_t *buf,
-			  uint32_t len)
+			  uint32_t len, uint32_t facts)
 {
 	if (gi == 0)
 		return;
 	const struct detect_group *g = &dt->de->groups[gi];
-	for (uint32_t i = 0; i < g->n_always; i++)
-		add_candidate(dt, g->always[i]);
+	for (uint32_t b = 0; b < g->n_buckets; b++) {
+		const struct detect_need_bucket *bk = &g->buckets[b];
+		if ((bk->need & facts) != bk->need)
+			continue;
+		for (uint32_t i = 0; i < bk->count; i++)
+			add_candidate(dt, g->always[bk->first + i]);
+	}
+	if (g->dsize_gate.start && p->payload_len < DETECT_DSIZE_GATE_LENS) {
+		const struct detect_dsize_gate *dg = &g->dsize_gate;
+		for (uint32_t i = dg->start[p->payload_len]; i < dg->start[p->payload_len + 1]; i++)
+			add_candidate(dt, dg->ids[i]);
+	}
 	collect_gate(dt, &g->src_gate, &p->src, p->l3);
 	collect_gate(dt, &g->dst_gate, &p->dst, p->l3);
+	/* An empty payload hits no literal, and no regex prefilter (none matches the empty string). */
 	if (g->db && len) {
 		dt->ctr.scans++;
 		if (hs_scan(g->db, (const char *)buf, len, 0, dt->scratch, on_fast_pattern, dt) != HS_SUCCESS)
@@ -246,6 +252,21 @@ static enum detect_pclass pclass_of(uint8_t ip_proto)
 	}
 }
 
+/* The DETECT_NEED_* facts of p (see detect_engine.h). */
+static uint32_t packet_facts(const struct detect_thread *dt, const struct packet *p)
+{
+	uint32_t facts = p->payload_len ? DETECT_NEED_PAYLOAD : DETECT_NEED_NO_PAYLOAD;
+	if (memcmp(&p->src, &p->dst, sizeof(p->src)) == 0)
+		facts |= DETECT_NEED_SAMEIP;
+	if (p->flow && flow_is_established(p->flow))
+		facts |= DETECT_NEED_ESTABLISHED;
+	if (detect_flowbits_get(&dt->flowbits, p->flow))
+		facts |= DETECT_NEED_FLOWBITS;
+	if (p->ip_proto == 6 && p->l4_offset)
+		facts |= (uint32_t)p->tcp_flags << DETECT_NEED_TCP_SHIFT;
+	return facts;
+}
+
 static bool rule_matches(struct detect_thread *dt, const struct detect_rule *dr, const struct packet *p,
 			 struct detect_payload_ctx *pc)
 {
@@ -268,6 +289,8 @@ unsigned detect_packet(struct detect_thread *dt, struct packet *p, struct detect
 	/* IPS: a drop / reject rule matched earlier in this flow drops the rest of it */
 	if (f && (f->flags & FLOW_DROP) && p->verdict != VERDICT_REJECT)
 		p->verdict = VERDICT_DROP;
+	if (de->n_rules == 0)
+		return 0;
 	if (++dt->generation == 0) { /* wrapped: old stamps could alias */
 		memset(dt->stamp, 0, (de->n_rules ? de->n_rules : 1) * sizeof(uint32_t));
 		dt->generation = 1;
@@ -275,12 +298,14 @@ unsigned detect_packet(struct detect_thread *dt, struct packet *p, struct detect
 	dt->n_cand = 0;
 	const uint8_t *buf = p->payload && p->payload_len ? p->payload : empty_payload;
 	uint32_t len = p->payload ? p->payload_len : 0;
-	const struct detect_pclass_map *map = &de->pclass[pclass_of(p->ip_proto)];
-	collect_group(dt, map->any_group, p, buf, len);
+	enum detect_dir dir = f && p->to_server ? DETECT_DIR_TO_SERVER : DETECT_DIR_TO_CLIENT;
+	const struct detect_pclass_map *map = &de->pclass[dir][pclass_of(p->ip_proto)];
+	uint32_t facts = packet_facts(dt, p);
+	collect_group(dt, map->any_group, p, buf, len, facts);
 	if (map->dport_group)
-		collect_group(dt, map->dport_group[p->dport], p, buf, len);
+		collect_group(dt, map->dport_group[p->dport], p, buf, len, facts);
 	if (map->sport_group)
-		collect_group(dt, map->sport_group[p->sport], p, buf, len);
+		collect_group(dt, map->sport_group[p->sport], p, buf, len, facts);
 	sort_ids(dt->cand, dt->n_cand);
 
 	struct detect_payload_ctx pc = { .buf = buf, .len = len, .vars = dt->vars, .md = dt->md,
@@ -291,12 +316,14 @@ unsigned detect_packet(struct detect_thread *dt, struct packet *p, struct detect
 			__builtin_prefetch(&de->rules[dt->cand[i + 1]]);
 		const struct detect_rule *dr = &de->rules[dt->cand[i]];
 		dt->ctr.candidates++;
-		if (!rule_matches(dt, dr, p, &pc))
+		if ((dr->need & facts) != dr->need || !rule_matches(dt, dr, p, &pc))
 			continue;
 		dt->ctr.matches++;
 		/* Suricata: flowbits and the drop / reject / pass action apply on every
 		 * match; threshold and detection_filter only decide whether it alerts. */
 		flowbits_actions(dt, dr, p);
+		if (dr->n_fb_actions && detect_flowbits_get(&dt->flowbits, f))
+			facts |= DETECT_NEED_FLOWBITS; /* a slot now exists for later isset rules */
 		if (dr->action == SIG_ACTION_PASS) {
 			if (f)
 				f->flags |= FLOW_NO_INSPECT;

@@ -48,6 +48,8 @@ struct detect_build_stats {
 	size_t n_skipped;         /* active rules refused (keyword/buffer the matcher lacks, bad pcre) */
 	size_t n_group_entries;   /* rule placements over all groups (> n_rules when duplicated) */
 	size_t n_gated_rules;     /* group placements of always rules looked up by address instead (IP lists) */
+	size_t n_regex_prefilter_rules; /* rules without fast pattern reached through a Hyperscan regex prefilter */
+	size_t n_dsize_gated_rules;     /* rules reached through a payload-length table (narrow dsize) */
 };
 
 /*

@@ -38,8 +38,28 @@ struct detect_op {
 #define DETECT_FB_SETS   0x01u /* set / unset / toggle */
 #define DETECT_FB_READS  0x02u /* isset / isnotset */
 
+/*
+ * Cheap facts about a packet, computed once per packet (detect_packet_facts)
+ * and required by rules: a rule's `need` holds facts without which it cannot
+ * match (sameip needs src == dst, flags:S needs SYN, dsize:0 needs an empty
+ * payload, flow:established an established flow, flowbits:isset a flow with
+ * flowbits). A candidate whose need is not met is dropped before any other
+ * check, and always-evaluated rules are bucketed by need so a packet visits
+ * only the buckets it satisfies. DETECT_NEED_FLOWBITS can become true while a
+ * packet is inspected (a setter rule allocates the slot), so buckets never
+ * use it; it is checked per candidate only.
+ */
+#define DETECT_NEED_SAMEIP       0x0001u
+#define DETECT_NEED_PAYLOAD      0x0002u
+#define DETECT_NEED_NO_PAYLOAD   0x0004u
+#define DETECT_NEED_ESTABLISHED  0x0008u
+#define DETECT_NEED_FLOWBITS     0x0010u
+#define DETECT_NEED_TCP_SHIFT    8       /* TCP flag bits (FIN 0x01 ... CWR 0x80) << 8, TCP packets only */
+#define DETECT_NEED_STATIC_MASK  (~DETECT_NEED_FLOWBITS)
+
 struct detect_rule {
 	const struct sig_rule *sig;
+	uint32_t need;              /* DETECT_NEED_* facts the rule cannot match without */
 	uint32_t rule_index;        /* into rs->rules */
 	uint8_t action;             /* enum sig_action */
 	uint8_t fb_use;             /* DETECT_FB_* */
@@ -52,62 +72,115 @@ struct detect_rule {
 	struct detect_op *fb_actions;   uint16_t n_fb_actions;  /* flowbits set / unset / toggle */
 	/* fast pattern (into the payload buffer), NULL when the rule is always evaluated */
 	const uint8_t *fp; uint32_t fp_len; bool fp_nocase;
+	/*
+	 * Regex prefilter, for rules without a fast pattern only: a pcre the rule
+	 * cannot match without (absolute, not negated) that Hyperscan compiles in
+	 * prefilter mode. Hyperscan's prefilter match set is a superset of the
+	 * pcre's, so a packet it does not hit cannot match the rule; the rule is
+	 * then found by the group's Hyperscan database instead of being verified for
+	 * every packet (ET's credit-card / SSN pcre-only rules). NULL: none.
+	 */
+	const char *pf_regex; unsigned pf_hs_flags;
+	bool dsize_gated;           /* reached through the group's dsize gate (see struct detect_dsize_gate) */
 };
 
 /*
  * Address gate: rules without a fast pattern whose source (or destination)
  * address set is a list of networks - the IP reputation rules, thousands of
- * addresses each - are not evaluated for every packet: the packet's address,
- * masked to each prefix length the gate holds, is looked up in a hash of
- * (family, prefix, network) -> rule ids.
+ * addresses each - are not evaluated for every packet. Their networks are
+ * cut into disjoint address ranges, each with the ids of the rules whose
+ * networks cover it; a packet's address finds its range by binary search.
  */
-struct detect_gate_slot {
-	struct ip_addr net;
-	uint8_t family, prefix, used;
-	uint32_t first, count;  /* into detect_addr_gate.ids */
+struct detect_gate_key { uint64_t hi, lo; }; /* an address as a 128-bit number (IPv4 in lo) */
+
+struct detect_gate_ranges {
+	struct detect_gate_key *start; /* n ascending range starts, start[0] = 0: the ranges cover every address */
+	uint32_t *first;               /* n + 1 entries: range i's rules are ids[first[i] .. first[i + 1]) */
+	uint32_t *ids;
+	uint32_t n;
 };
 
 struct detect_addr_gate {
-	struct detect_gate_slot *slots; /* open addressing, mask + 1 slots */
-	uint32_t mask;
-	uint32_t *ids;
-	uint8_t v4_prefixes[33], n_v4;  /* prefix lengths present, longest first */
-	uint8_t v6_prefixes[129], n_v6;
+	struct detect_gate_ranges v4, v6;
 };
 
-struct detect_group {
-	hs_database_t *db;      /* NULL when no rule of the group has a fast pattern */
-	uint32_t n_patterns;
-	uint32_t *always;       /* ids of rules without a fast pattern or gate, ascending */
-	uint32_t n_always;
-	struct detect_addr_gate src_gate, dst_gate; /* rules without a fast pattern, gated by address */
-};
-
-/* out = in with only the first `prefix` bits kept (addresses are in network byte order). */
-static inline void detect_addr_mask(struct ip_addr *out, const struct ip_addr *in, unsigned prefix)
+static inline struct detect_gate_key detect_gate_key_of(const struct ip_addr *a, bool v4)
 {
-	for (unsigned w = 0; w < 4; w++) {
-		unsigned bits = prefix >= 32 * (w + 1) ? 32 : prefix > 32 * w ? prefix - 32 * w : 0;
-		uint32_t host_mask = bits ? ~0u << (32 - bits) : 0;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		host_mask = __builtin_bswap32(host_mask);
-#endif
-		out->u32[w] = in->u32[w] & host_mask;
+	struct detect_gate_key k = { 0, 0 };
+	if (v4) {
+		k.lo = (uint64_t)a->u8[0] << 24 | (uint64_t)a->u8[1] << 16 | (uint64_t)a->u8[2] << 8 | a->u8[3];
+		return k;
+	}
+	for (int i = 0; i < 8; i++) {
+		k.hi = k.hi << 8 | a->u8[i];
+		k.lo = k.lo << 8 | a->u8[8 + i];
+	}
+	return k;
+}
+
+static inline bool detect_gate_key_le(struct detect_gate_key x, struct detect_gate_key y)
+{
+	return x.hi < y.hi || (x.hi == y.hi && x.lo <= y.lo);
+}
+
+/* dsize, ttl, itype, ... comparisons (Suricata's: RANGE is exclusive). */
+static inline bool detect_numcmp(const struct sig_numcmp *n, int64_t x)
+{
+	switch (n->cmp) {
+	case SIG_CMP_EQ: return x == n->lo;
+	case SIG_CMP_LT: return x < n->lo;
+	case SIG_CMP_GT: return x > n->lo;
+	case SIG_CMP_LE: return x <= n->lo;
+	case SIG_CMP_GE: return x >= n->lo;
+	case SIG_CMP_RANGE: return x > n->lo && x < n->hi;
+	case SIG_CMP_NE: return x != n->lo;
+	default: return false;
 	}
 }
 
-static inline uint32_t detect_gate_hash(const struct ip_addr *net, uint8_t family, uint8_t prefix)
-{
-	uint64_t h = (uint64_t)family << 8 | prefix;
-	for (int i = 0; i < 4; i++)
-		h = (h ^ net->u32[i]) * 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(h >> 32);
-}
+/*
+ * Dsize gate: a rule whose dsize allows few payload lengths, all below
+ * DETECT_DSIZE_GATE_LENS (dsize:4, dsize:<10, dsize:20<>40), is reached
+ * through a per-length table instead of Hyperscan or the always list: its
+ * fast pattern is often a run of zeros or one byte that Hyperscan would hit
+ * all over binary payloads, while its length almost never fits.
+ */
+#define DETECT_DSIZE_GATE_LENS 2048u
+#define DETECT_DSIZE_GATE_SPAN 64u  /* most lengths a gated rule may allow */
+
+struct detect_dsize_gate {
+	uint32_t *start; /* DETECT_DSIZE_GATE_LENS + 1 entries; NULL: empty gate */
+	uint32_t *ids;   /* ids[start[n] .. start[n + 1]): rules allowing payload length n, ascending */
+};
+
+/* A run of a group's always list whose rules share one static need. */
+struct detect_need_bucket {
+	uint32_t need;          /* DETECT_NEED_* (static facts only) */
+	uint32_t first, count;  /* into detect_group.always */
+};
+
+struct detect_group {
+	hs_database_t *db;      /* fast patterns + regex prefilters; NULL when the group has neither */
+	uint32_t n_patterns;
+	uint32_t *always;       /* ids of rules without a fast pattern or gate, by bucket then ascending */
+	uint32_t n_always;
+	struct detect_need_bucket *buckets; /* partition of always by static need */
+	uint32_t n_buckets;
+	struct detect_dsize_gate dsize_gate;
+	struct detect_addr_gate src_gate, dst_gate; /* rules without a fast pattern, gated by address */
+};
 
 /* detect_gate.c: split a group's fast-pattern-less rules into always / src gate / dst gate. */
 int detect_gate_build(struct detect_engine *de, struct detect_group *g, const uint32_t *ids, uint32_t n,
 		      uint32_t *always, uint32_t *n_always);
 void detect_gate_free(struct detect_addr_gate *gate);
+
+/*
+ * Flow direction a packet's groups are chosen by. Packets without a flow use
+ * the to-client groups: no flow:to_server rule can match them, and the
+ * to_client rules there fail their flow check in verification.
+ */
+enum detect_dir { DETECT_DIR_TO_SERVER = 0, DETECT_DIR_TO_CLIENT, DETECT_DIR__COUNT };
 
 struct detect_pclass_map {
 	uint32_t any_group;     /* index into groups; 0 = none */
@@ -119,7 +192,7 @@ struct detect_engine {
 	const struct sig_ruleset *rs;
 	struct detect_rule *rules; uint32_t n_rules;
 	struct detect_group *groups; uint32_t n_groups; /* groups[0] is unused (index 0 = none) */
-	struct detect_pclass_map pclass[DETECT_PC__COUNT];
+	struct detect_pclass_map pclass[DETECT_DIR__COUNT][DETECT_PC__COUNT];
 	hs_scratch_t *proto_scratch;   /* cloned by each worker */
 	uint32_t max_vars;             /* most byte_extract variables in one rule */
 	uint32_t n_flowbits;

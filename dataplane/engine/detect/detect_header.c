@@ -106,20 +106,6 @@ bool detect_match_header(const struct detect_rule *dr, const struct packet *p)
 	return flow_keyword_matches(r->flow, p);
 }
 
-static bool numcmp(const struct sig_numcmp *n, int64_t x)
-{
-	switch (n->cmp) {
-	case SIG_CMP_EQ: return x == n->lo;
-	case SIG_CMP_LT: return x < n->lo;
-	case SIG_CMP_GT: return x > n->lo;
-	case SIG_CMP_LE: return x <= n->lo;
-	case SIG_CMP_GE: return x >= n->lo;
-	case SIG_CMP_RANGE: return x > n->lo && x < n->hi;
-	case SIG_CMP_NE: return x != n->lo;
-	default: return false;
-	}
-}
-
 /* flags / fragbits: '=' exact, '+' these and maybe others, '*' any of, '!' not all of (Suricata). */
 static bool bits_match(const struct sig_tcp_flags *t, uint8_t have)
 {
@@ -166,19 +152,19 @@ static bool packet_op(const struct sig_match *m, const struct packet *p)
 	uint16_t v16;
 	uint8_t v8;
 	switch (m->kind) {
-	case SIG_M_DSIZE: return numcmp(&m->u.num, p->payload_len);
-	case SIG_M_TTL: return numcmp(&m->u.num, p->ttl);
-	case SIG_M_ITYPE: return is_icmp(p) && numcmp(&m->u.num, p->icmp_type);
-	case SIG_M_ICODE: return is_icmp(p) && numcmp(&m->u.num, p->icmp_code);
+	case SIG_M_DSIZE: return detect_numcmp(&m->u.num, p->payload_len);
+	case SIG_M_TTL: return detect_numcmp(&m->u.num, p->ttl);
+	case SIG_M_ITYPE: return is_icmp(p) && detect_numcmp(&m->u.num, p->icmp_type);
+	case SIG_M_ICODE: return is_icmp(p) && detect_numcmp(&m->u.num, p->icmp_code);
 	case SIG_M_FLAGS: return p->ip_proto == 6 && p->l4_offset && bits_match(&m->u.tcp_flags, p->tcp_flags);
-	case SIG_M_SEQ: return p->ip_proto == 6 && numcmp(&m->u.num, p->tcp_seq);
-	case SIG_M_ACK: return p->ip_proto == 6 && numcmp(&m->u.num, p->tcp_ack);
-	case SIG_M_WINDOW: return p->ip_proto == 6 && numcmp(&m->u.num, p->tcp_win);
-	case SIG_M_ID: return packet_is_ipv4(p) && numcmp(&m->u.num, p->ip_id);
-	case SIG_M_TOS: return ipv4_byte(p, 1, &v8) && numcmp(&m->u.num, v8);
-	case SIG_M_FRAGOFFSET: return numcmp(&m->u.num, p->frag_offset / 8);
-	case SIG_M_ICMP_ID: return icmp_field(p, 4, &v16) && numcmp(&m->u.num, v16);
-	case SIG_M_ICMP_SEQ: return icmp_field(p, 6, &v16) && numcmp(&m->u.num, v16);
+	case SIG_M_SEQ: return p->ip_proto == 6 && detect_numcmp(&m->u.num, p->tcp_seq);
+	case SIG_M_ACK: return p->ip_proto == 6 && detect_numcmp(&m->u.num, p->tcp_ack);
+	case SIG_M_WINDOW: return p->ip_proto == 6 && detect_numcmp(&m->u.num, p->tcp_win);
+	case SIG_M_ID: return packet_is_ipv4(p) && detect_numcmp(&m->u.num, p->ip_id);
+	case SIG_M_TOS: return ipv4_byte(p, 1, &v8) && detect_numcmp(&m->u.num, v8);
+	case SIG_M_FRAGOFFSET: return detect_numcmp(&m->u.num, p->frag_offset / 8);
+	case SIG_M_ICMP_ID: return icmp_field(p, 4, &v16) && detect_numcmp(&m->u.num, v16);
+	case SIG_M_ICMP_SEQ: return icmp_field(p, 6, &v16) && detect_numcmp(&m->u.num, v16);
 	case SIG_M_SAMEIP: return memcmp(&p->src, &p->dst, sizeof(p->src)) == 0;
 	case SIG_M_FRAGBITS: {
 		if (!ipv4_byte(p, 6, &v8))
