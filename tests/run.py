@@ -107,7 +107,10 @@ UNITTEST_RESULT = re.compile(r"^(test\w*) \(([\w.]+)\)(?: \[(.*?)\])?(?: \(.*\))
 
 
 def run_e2e(build, tally):
-    e2e = os.path.join(ROOT, "tests", "e2e")
+    run_unittest_dir(build, tally, "e2e", os.path.join(ROOT, "tests", "e2e"))
+
+
+def run_unittest_dir(build, tally, suite, e2e):
     if not os.path.isdir(e2e):
         return
     env = env_with({"RAMPART_DP": os.path.join(build, "dataplane", "dpdk", "rampart-dp"),
@@ -128,24 +131,26 @@ def run_e2e(build, tally):
         name = f"{m.group(2)}.{m.group(1)}"
         res = m.group(4)
         if res == "ok" or res == "expected failure":
-            tally.add("e2e", name, "pass")
+            tally.add(suite, name, "pass")
         elif res.startswith("skipped"):
-            tally.add("e2e", name, "skip")
+            tally.add(suite, name, "skip")
         else:
-            tally.add("e2e", name, "fail")
+            tally.add(suite, name, "fail")
     # Cases reported only as failure blocks (subTests inside a passing-looking line).
     for (meth, cls, params) in sorted(sub_fail, key=str):
         if params:
             seen += 1
-            tally.add("e2e", f"{cls}.{meth} ({params})", "fail")
+            tally.add(suite, f"{cls}.{meth} ({params})", "fail")
     if p.returncode != 0:
         print("\n".join(text.splitlines()[-60:]))
     if seen == 0 and p.returncode != 0:
-        tally.add("e2e", "unittest discover", "fail", f"exit {p.returncode}")
-    print(f"  e2e: {seen} cases, exit {p.returncode}", flush=True)
+        tally.add(suite, "unittest discover", "fail", f"exit {p.returncode}")
+    print(f"  {suite}: {seen} cases, exit {p.returncode}", flush=True)
 
 
 def run_compat(build, tally):
+    # The runner's own check language and scoring rules, then the regression list.
+    run_unittest_dir(build, tally, "compat-selftest", os.path.join(ROOT, "tests", "compat"))
     runner = os.path.join(ROOT, "tests", "compat", "run_compat.py")
     plist = os.path.join(ROOT, "tests", "compat", "passing.txt")
     if not (os.path.exists(runner) and os.path.exists(plist)):
