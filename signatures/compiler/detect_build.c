@@ -195,17 +195,6 @@ static bool dsize_allows_zero(const struct sig_numcmp *n)
 	}
 }
 
-/* Does every dsize of the rule allow payload length n? */
-static bool dsize_allows(const struct detect_rule *dr, int64_t n)
-{
-	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
-		const struct sig_match *m = dr->pkt_ops[i].m;
-		if (m->kind == SIG_M_DSIZE && !detect_numcmp(&m->u.num, n))
-			return false;
-	}
-	return true;
-}
-
 /* Does the comparison reject every length of DETECT_DSIZE_GATE_LENS or more? */
 static bool dsize_bounded(const struct sig_numcmp *n)
 {
@@ -230,7 +219,7 @@ static bool dsize_gate_fits(const struct detect_rule *dr)
 		return false;
 	uint32_t allowed = 0;
 	for (uint32_t n = 0; n < DETECT_DSIZE_GATE_LENS && allowed <= DETECT_DSIZE_GATE_SPAN; n++)
-		allowed += dsize_allows(dr, n);
+		allowed += detect_dsize_allows(dr, n);
 	return allowed <= DETECT_DSIZE_GATE_SPAN;
 }
 
@@ -283,6 +272,17 @@ static uint32_t fast_pattern_score(const struct sig_content *c)
 	return c->len; /* one byte value, single bytes included */
 }
 
+/* Does the content have to sit in the payload's first `window` bytes (absolute offset + depth)? */
+static bool content_near_start(const struct sig_content *c, int64_t window)
+{
+	uint32_t fl = c->flags;
+	if ((fl & (SIG_CONTENT_HAS_DISTANCE | SIG_CONTENT_HAS_WITHIN)) || !(fl & SIG_CONTENT_HAS_DEPTH) ||
+	    c->depth.var_index >= 0 || ((fl & SIG_CONTENT_HAS_OFFSET) && c->offset.var_index >= 0))
+		return false;
+	int64_t start = (fl & SIG_CONTENT_HAS_OFFSET) && c->offset.literal > 0 ? c->offset.literal : 0;
+	return start + c->depth.literal <= window;
+}
+
 /* Best-scoring non-negated payload content (the first of equals), unless one is marked fast_pattern. */
 static void choose_fast_pattern(struct detect_rule *dr)
 {
@@ -298,7 +298,15 @@ static void choose_fast_pattern(struct detect_rule *dr)
 			best = c;
 	}
 	const struct sig_content *c = explicit_fp ? explicit_fp : best;
-	if (!c)
+	/* A single byte hits nearly every payload, and each hit costs Hyperscan
+	 * more than the rule's own checks: such rules are verified directly
+	 * (their other keywords usually sort them into a gate or bucket). */
+	if (!c || c->len < 2 || ((c->flags & SIG_CONTENT_FP_CHOP) && c->fp_chop_len == 1))
+		return;
+	/* Likewise a run of one byte value that must sit in the first bytes
+	 * ("|00 00|"; depth:2): Hyperscan would hit it all over zero padding,
+	 * while checking the payload's head directly is cheap. */
+	if (fast_pattern_score(c) == c->len && content_near_start(c, 64))
 		return;
 	dr->fp = c->bytes;
 	dr->fp_len = c->len;

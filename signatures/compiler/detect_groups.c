@@ -118,14 +118,28 @@ static int group_compile_db(struct detect_engine *de, struct detect_group *g, co
 		goto oom;
 	for (uint32_t i = 0; i < n; i++)
 		as_regex = as_regex || de->rules[ids[i]].fp == NULL;
+	g->min_len = UINT32_MAX;
 	for (uint32_t k = 0; k < n; k++) {
 		const struct detect_rule *dr = &de->rules[ids[k]];
 		hs_ids[k] = ids[k];
 		if (!dr->fp) {
 			pats[k] = dr->pf_regex;
 			flags[k] = dr->pf_hs_flags;
+			hs_expr_info_t *info = NULL;
+			hs_compile_error_t *ie = NULL;
+			if (hs_expression_info(dr->pf_regex, dr->pf_hs_flags, &info, &ie) == HS_SUCCESS && info) {
+				if (info->min_width < g->min_len)
+					g->min_len = info->min_width;
+				free(info);
+			} else {
+				g->min_len = 0;
+				if (ie)
+					hs_free_compile_error(ie);
+			}
 			continue;
 		}
+		if (dr->fp_len < g->min_len)
+			g->min_len = dr->fp_len;
 		n_lit++;
 		flags[k] = HS_FLAG_SINGLEMATCH | (dr->fp_nocase ? HS_FLAG_CASELESS : 0);
 		lens[k] = dr->fp_len;
@@ -172,15 +186,9 @@ out:
 	return rc;
 }
 
-static const struct detect_engine *bucket_sort_de; /* loader thread only */
-
-static int need_id_cmp(const void *a, const void *b)
+static int u64_cmp(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	uint32_t nx = bucket_sort_de->rules[x].need & DETECT_NEED_STATIC_MASK;
-	uint32_t ny = bucket_sort_de->rules[y].need & DETECT_NEED_STATIC_MASK;
-	if (nx != ny)
-		return nx < ny ? -1 : 1;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : (x > y);
 }
 
@@ -189,8 +197,16 @@ static int group_bucket_always(struct detect_engine *de, struct detect_group *g)
 {
 	if (g->n_always == 0)
 		return 0;
-	bucket_sort_de = de;
-	qsort(g->always, g->n_always, sizeof(uint32_t), need_id_cmp);
+	/* sort by (static need, id) through 64-bit keys */
+	uint64_t *keys = malloc(g->n_always * sizeof(uint64_t));
+	if (!keys)
+		return -1;
+	for (uint32_t i = 0; i < g->n_always; i++)
+		keys[i] = (uint64_t)(de->rules[g->always[i]].need & DETECT_NEED_STATIC_MASK) << 32 | g->always[i];
+	qsort(keys, g->n_always, sizeof(uint64_t), u64_cmp);
+	for (uint32_t i = 0; i < g->n_always; i++)
+		g->always[i] = (uint32_t)keys[i];
+	free(keys);
 	uint32_t n = 0, prev = 0;
 	for (uint32_t i = 0; i < g->n_always; i++) {
 		uint32_t need = de->rules[g->always[i]].need & DETECT_NEED_STATIC_MASK;
@@ -210,17 +226,6 @@ static int group_bucket_always(struct detect_engine *de, struct detect_group *g)
 	return 0;
 }
 
-/* Does rule dr's dsize allow payload length n? (the matcher's own check) */
-static bool rule_allows_len(const struct detect_rule *dr, uint32_t n)
-{
-	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
-		const struct sig_match *m = dr->pkt_ops[i].m;
-		if (m->kind == SIG_M_DSIZE && !detect_numcmp(&m->u.num, n))
-			return false;
-	}
-	return true;
-}
-
 /* Per-length table of the dsize-gated rules ids[0..n) (ascending), CSR layout. */
 static int dsize_gate_build(struct detect_engine *de, struct detect_dsize_gate *gate, const uint32_t *ids,
 			    uint32_t n)
@@ -230,7 +235,7 @@ static int dsize_gate_build(struct detect_engine *de, struct detect_dsize_gate *
 	uint32_t total = 0;
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t len = 0; len < DETECT_DSIZE_GATE_LENS; len++)
-			total += rule_allows_len(&de->rules[ids[i]], len);
+			total += detect_dsize_allows(&de->rules[ids[i]], len);
 	gate->start = calloc(DETECT_DSIZE_GATE_LENS + 1, sizeof(uint32_t));
 	gate->ids = malloc((total + 1) * sizeof(uint32_t));
 	if (!gate->start || !gate->ids)
@@ -239,7 +244,7 @@ static int dsize_gate_build(struct detect_engine *de, struct detect_dsize_gate *
 	for (uint32_t len = 0; len < DETECT_DSIZE_GATE_LENS; len++) {
 		gate->start[len] = k;
 		for (uint32_t i = 0; i < n; i++)
-			if (rule_allows_len(&de->rules[ids[i]], len))
+			if (detect_dsize_allows(&de->rules[ids[i]], len))
 				gate->ids[k++] = ids[i];
 	}
 	gate->start[DETECT_DSIZE_GATE_LENS] = k;

@@ -146,8 +146,9 @@ static void collect_group(struct detect_thread *dt, uint32_t gi, const struct pa
 	}
 	collect_gate(dt, &g->src_gate, &p->src, p->l3);
 	collect_gate(dt, &g->dst_gate, &p->dst, p->l3);
-	/* An empty payload hits no literal, and no regex prefilter (none matches the empty string). */
-	if (g->db && len) {
+	/* A payload shorter than every pattern's shortest match (an empty one
+	 * included: no regex prefilter matches the empty string) hits nothing. */
+	if (g->db && len && len >= g->min_len) {
 		dt->ctr.scans++;
 		if (hs_scan(g->db, (const char *)buf, len, 0, dt->scratch, on_fast_pattern, dt) != HS_SUCCESS)
 			dt->ctr.scan_errors++;

@@ -3,8 +3,9 @@
  *
  * Contract:
  *  - detect_engine_build() (signatures/compiler/) compiles the ACTIVE rules of a
- *    struct sig_ruleset into protocol/port groups, one Hyperscan literal database
- *    per group (the fast patterns) plus a verification program per rule. It runs
+ *    struct sig_ruleset into protocol/direction/port groups, one Hyperscan
+ *    database per group (the fast-pattern literals, plus regex prefilters of
+ *    pcre-only rules) plus a verification program per rule. It runs
  *    on the loader thread, never per packet. The engine BORROWS the rule set:
  *    free the engine before the rule set. Once built, the engine is immutable
  *    and shared by every worker.
@@ -13,8 +14,10 @@
  *    threshold tables. Everything is allocated here; detect_packet() allocates
  *    nothing, takes no lock and makes no syscall.
  *  - detect_packet() inspects one decoded packet: at most 3 Hyperscan scans of
- *    the payload (the protocol's any-port group, the dport group, the sport
- *    group), then each candidate rule's verification, in rule order (action
+ *    the payload (the any-port group of the packet's protocol and flow
+ *    direction, its dport group, its sport group), plus the rules those groups
+ *    reach without Hyperscan (by payload length, address, packet facts: see
+ *    detect_engine.h), then each candidate rule's verification, in rule order (action
  *    pass > drop > reject > alert, then flowbit setters before checkers, then
  *    priority, then load order).
  *
@@ -40,7 +43,7 @@ struct detect_build_stats {
 	double compile_seconds;
 	size_t hs_bytes;          /* sum of hs_database_size() */
 	size_t n_databases, n_patterns, n_prefilter_rules;
-	size_t n_always_rules;    /* rules with no fast pattern (evaluated for every packet of their group) */
+	size_t n_always_rules;    /* rules with no fast pattern (reached by gate, bucket or regex prefilter) */
 	size_t total_bytes;       /* engine memory: Hyperscan + tables + programs */
 	/* extensions */
 	size_t n_groups;          /* groups, with or without a database */

@@ -11,6 +11,8 @@
 #ifndef RAMPART_DETECT_ENGINE_H
 #define RAMPART_DETECT_ENGINE_H
 
+#include <string.h>
+
 #include <hs.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -39,7 +41,7 @@ struct detect_op {
 #define DETECT_FB_READS  0x02u /* isset / isnotset */
 
 /*
- * Cheap facts about a packet, computed once per packet (detect_packet_facts)
+ * Cheap facts about a packet, computed once per packet (packet_facts() in detect.c)
  * and required by rules: a rule's `need` holds facts without which it cannot
  * match (sameip needs src == dst, flags:S needs SYN, dsize:0 needs an empty
  * payload, flow:established an established flow, flowbits:isset a flow with
@@ -104,18 +106,22 @@ struct detect_addr_gate {
 	struct detect_gate_ranges v4, v6;
 };
 
+static inline uint64_t detect_be64(const uint8_t *b)
+{
+	uint64_t v;
+	memcpy(&v, b, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* Addresses are stored in network byte order; IPv4 in u8[0..3]. */
 static inline struct detect_gate_key detect_gate_key_of(const struct ip_addr *a, bool v4)
 {
-	struct detect_gate_key k = { 0, 0 };
-	if (v4) {
-		k.lo = (uint64_t)a->u8[0] << 24 | (uint64_t)a->u8[1] << 16 | (uint64_t)a->u8[2] << 8 | a->u8[3];
-		return k;
-	}
-	for (int i = 0; i < 8; i++) {
-		k.hi = k.hi << 8 | a->u8[i];
-		k.lo = k.lo << 8 | a->u8[8 + i];
-	}
-	return k;
+	if (v4)
+		return (struct detect_gate_key){ 0, detect_be64(a->u8) >> 32 };
+	return (struct detect_gate_key){ detect_be64(a->u8), detect_be64(a->u8 + 8) };
 }
 
 static inline bool detect_gate_key_le(struct detect_gate_key x, struct detect_gate_key y)
@@ -162,6 +168,7 @@ struct detect_need_bucket {
 struct detect_group {
 	hs_database_t *db;      /* fast patterns + regex prefilters; NULL when the group has neither */
 	uint32_t n_patterns;
+	uint32_t min_len;       /* shortest match of db: a shorter payload is not scanned */
 	uint32_t *always;       /* ids of rules without a fast pattern or gate, by bucket then ascending */
 	uint32_t n_always;
 	struct detect_need_bucket *buckets; /* partition of always by static need */
@@ -169,6 +176,17 @@ struct detect_group {
 	struct detect_dsize_gate dsize_gate;
 	struct detect_addr_gate src_gate, dst_gate; /* rules without a fast pattern, gated by address */
 };
+
+/* Does every dsize keyword of dr allow payload length n? (the matcher's check, for the compiler) */
+static inline bool detect_dsize_allows(const struct detect_rule *dr, int64_t n)
+{
+	for (uint16_t i = 0; i < dr->n_pkt_ops; i++) {
+		const struct sig_match *m = dr->pkt_ops[i].m;
+		if (m->kind == SIG_M_DSIZE && !detect_numcmp(&m->u.num, n))
+			return false;
+	}
+	return true;
+}
 
 /* detect_gate.c: split a group's fast-pattern-less rules into always / src gate / dst gate. */
 int detect_gate_build(struct detect_engine *de, struct detect_group *g, const uint32_t *ids, uint32_t n,

@@ -34,7 +34,7 @@ static void test_regex_prefilter(void **state)
 	const char *rules[] = {
 		"alert ip any any -> any any (msg:\"ssn\"; pcre:\"/ \\d{3}-\\d{2}-\\d{4} /\"; sid:1;)",
 		"alert tcp any any -> any any (msg:\"nocase\"; pcre:\"/secret=[a-z]+&/i\"; sid:2;)",
-		"alert tcp any any -> any any (msg:\"negated\"; pcre:!\"/^GET /\"; dsize:>900; sid:3;)",
+		"alert tcp any any -> any any (msg:\"negated\"; pcre:!\"/^GET /\"; flags:U+; sid:3;)",
 		NULL };
 	struct tdet *t = tdet_new(rules);
 	assert_int_equal(t->st.n_regex_prefilter_rules, 2);
@@ -51,6 +51,7 @@ static void test_regex_prefilter(void **state)
 	static char big[1000];
 	memset(big, 'a', sizeof(big));
 	tpkt_tcp(&k, "10.0.0.1", 1, "10.0.0.2", 80, big, sizeof(big));
+	k.p.tcp_flags |= TCP_FLAG_URG;
 	assert_true(tdet_fires(t, &k.p, 3));
 	tdet_free(t);
 }
@@ -98,7 +99,7 @@ static void test_packet_facts(void **state)
 	tpkt_udp(&k, "10.9.9.9", 1, "10.9.9.9", 2, "x", 1);
 	assert_int_equal(tdet_run(t, &k.p), 1);
 	assert_int_equal(tdet_sid(t, 0), 1);
-	tpkt_udp(&k, "10.9.9.9", 1, "10.9.9.8", 2, "x", 1);
+	tpkt_udp(&k, "10.9.9.9", 1, "10.9.9.8", 2, NULL, 0); /* not same, and no payload for dsize:>2000 */
 	assert_not_candidate(t, &k);
 	tpkt_tcp(&k, "10.0.0.1", 1, "10.0.0.2", 2, NULL, 0);
 	k.p.tcp_flags = TCP_FLAG_SYN | TCP_FLAG_FIN;
@@ -188,6 +189,26 @@ static void test_fast_pattern_avoids_byte_runs(void **state)
 	tdet_free(t);
 }
 
+static void test_zero_run_near_start_is_verified(void **state)
+{
+	(void)state;
+	/* "|00 00|"; depth:2 would hit every zero-padded payload in Hyperscan: checked directly instead */
+	const char *rules[] = {
+		"alert udp any any -> any any (msg:\"socks\"; content:\"|00 00|\"; depth:2; "
+		"content:\"|01|\"; offset:3; depth:1; sid:1;)", NULL };
+	struct tdet *t = tdet_new(rules);
+	assert_int_equal(t->st.n_prefilter_rules, 0);
+	struct tpkt k;
+	static const uint8_t hit[] = { 0, 0, 7, 1, 9 }, miss[] = { 0, 1, 7, 1, 9 }, late[] = { 0, 0, 7, 2, 1 };
+	tpkt_udp(&k, "10.0.0.1", 1, "10.0.0.2", 2, hit, sizeof(hit));
+	assert_true(tdet_fires(t, &k.p, 1));
+	tpkt_udp(&k, "10.0.0.1", 1, "10.0.0.2", 2, miss, sizeof(miss));
+	assert_int_equal(tdet_run(t, &k.p), 0);
+	tpkt_udp(&k, "10.0.0.1", 1, "10.0.0.2", 2, late, sizeof(late));
+	assert_int_equal(tdet_run(t, &k.p), 0);
+	tdet_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_ip_rule_narrowing),
 		cmocka_unit_test(test_bidirectional_placement),
 		cmocka_unit_test(test_fast_pattern_avoids_byte_runs),
+		cmocka_unit_test(test_zero_run_near_start_is_verified),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
