@@ -60,6 +60,45 @@ enum l3_type { L3_NONE = 0, L3_IPV4 = 4, L3_IPV6 = 6 };
 #define PKT_IPV6_EXT_HDRS   0x0100u
 #define PKT_ICMP_ERROR      0x0200u /* ICMP error message carrying an inner header */
 
+/*
+ * Bits in packet.ipv4_opts: the IPv4 options the decoder saw (Suricata's
+ * opts_set, read by the ipopts keyword). EOL and NOP are recorded as seen;
+ * a checked option (route, timestamp, security, ...) only when valid and
+ * the first of its type. Options of other types set no bit.
+ */
+#define PKT_IPV4_OPT_EOL    0x0001u
+#define PKT_IPV4_OPT_NOP    0x0002u
+#define PKT_IPV4_OPT_RR     0x0004u
+#define PKT_IPV4_OPT_LSRR   0x0008u
+#define PKT_IPV4_OPT_SSRR   0x0010u
+#define PKT_IPV4_OPT_TS     0x0020u
+#define PKT_IPV4_OPT_SEC    0x0040u
+#define PKT_IPV4_OPT_ESEC   0x0080u
+#define PKT_IPV4_OPT_CIPSO  0x0100u
+#define PKT_IPV4_OPT_SID    0x0200u
+#define PKT_IPV4_OPT_QS     0x0400u
+#define PKT_IPV4_OPT_RTRALT 0x0800u
+
+/* The PKT_IPV4_OPT_* bit of an IPv4 option type, 0 for types without one. */
+static inline uint16_t packet_ipv4_opt_bit(unsigned type)
+{
+	switch (type) {
+	case 0: return PKT_IPV4_OPT_EOL;
+	case 1: return PKT_IPV4_OPT_NOP;
+	case 7: return PKT_IPV4_OPT_RR;
+	case 131: return PKT_IPV4_OPT_LSRR;
+	case 137: return PKT_IPV4_OPT_SSRR;
+	case 68: return PKT_IPV4_OPT_TS;
+	case 130: return PKT_IPV4_OPT_SEC;
+	case 133: return PKT_IPV4_OPT_ESEC;
+	case 134: return PKT_IPV4_OPT_CIPSO;
+	case 136: return PKT_IPV4_OPT_SID;
+	case 25: return PKT_IPV4_OPT_QS;
+	case 148: return PKT_IPV4_OPT_RTRALT;
+	default: return 0;
+	}
+}
+
 struct packet {
 	/* ---- input: filled by the front end ---- */
 	const uint8_t *data;     /* first byte of the link-layer header */
@@ -94,6 +133,7 @@ struct packet {
 	struct ip_addr src, dst;
 	const uint8_t *payload;  /* L4 payload (TCP/UDP/ICMP data); NULL if none */
 	uint32_t payload_len;
+	uint16_t ipv4_opts;      /* PKT_IPV4_OPT_* of the IPv4 options seen (outer header) */
 
 	/* ---- set by later stages ---- */
 	struct flow *flow;       /* flow_table_lookup result, NULL if none (e.g. not IP) */

@@ -81,7 +81,7 @@ static const char *unsupported_reason(const struct sig_rule *r, size_t n_flowbit
 		case SIG_M_DSIZE: case SIG_M_FLAGS: case SIG_M_TTL: case SIG_M_ITYPE: case SIG_M_ICODE:
 		case SIG_M_IP_PROTO: case SIG_M_SAMEIP: case SIG_M_ICMP_ID: case SIG_M_ICMP_SEQ:
 		case SIG_M_ACK: case SIG_M_SEQ: case SIG_M_WINDOW: case SIG_M_FRAGBITS:
-		case SIG_M_FRAGOFFSET: case SIG_M_ID: case SIG_M_TOS:
+		case SIG_M_FRAGOFFSET: case SIG_M_ID: case SIG_M_TOS: case SIG_M_IPOPTS:
 			break;
 		default:
 			return m->keyword ? m->keyword : "keyword without matcher";

@@ -1,7 +1,7 @@
 /*
  * decode.c - entry point and link layer: Ethernet (802.1Q, QinQ, PPPoE
- * session), raw IP, Linux cooked v1/v2, BSD NULL/LOOP. Also the event names
- * and the counter helpers.
+ * session, NSH), raw IP, Linux cooked v1/v2, BSD NULL/LOOP. Also the event
+ * names and the counter helpers.
  */
 #include "dataplane/engine/decode/decode.h"
 
@@ -17,6 +17,8 @@
 #define NULL_HDR_LEN   4
 #define PPPOE_HDR_LEN  6
 #define PPP_PROTO_LEN  2
+#define NSH_BASE_LEN   8  /* base header + service path header */
+#define NSH_MD1_LEN   24  /* MD type 1: base + 16 bytes of fixed context */
 
 #define ETHERTYPE_IPV4        0x0800
 #define ETHERTYPE_IPV6        0x86dd
@@ -24,6 +26,12 @@
 #define ETHERTYPE_QINQ        0x88a8
 #define ETHERTYPE_QINQ_OLD    0x9100
 #define ETHERTYPE_PPPOE_SESS  0x8864
+#define ETHERTYPE_NSH         0x894f
+
+/* NSH next protocol values (RFC 8300, IANA). */
+#define NSH_NEXT_IPV4     1
+#define NSH_NEXT_IPV6     2
+#define NSH_NEXT_ETHERNET 3
 
 #define PPP_PROTO_IPV4 0x0021
 #define PPP_PROTO_IPV6 0x0057
@@ -55,6 +63,12 @@ static const struct {
 	[DECODE_RAW_BAD_VERSION] = { "raw_bad_version", "ipraw.invalid_ip_version", true },
 	[DECODE_PPPOE_TRUNCATED] = { "pppoe_truncated", "pppoe.pkt_too_small", true },
 	[DECODE_PPPOE_MALFORMED] = { "pppoe_malformed", "pppoe.wrong_code", true },
+	[DECODE_NSH_TRUNCATED] = { "nsh_truncated", "nsh.header_too_small", true },
+	[DECODE_NSH_BAD_HEADER_LENGTH] = { "nsh_bad_header_length", "nsh.bad_header_length", true },
+	[DECODE_NSH_UNSUPPORTED_VERSION] = { "nsh_unsupported_version", "nsh.unsupported_version", false },
+	[DECODE_NSH_RESERVED_TYPE] = { "nsh_reserved_type", "nsh.reserved_type", false },
+	[DECODE_NSH_UNSUPPORTED_TYPE] = { "nsh_unsupported_type", "nsh.unsupported_type", false },
+	[DECODE_NSH_UNKNOWN_PAYLOAD] = { "nsh_unknown_payload", "nsh.unknown_payload", false },
 	[DECODE_IPV4_PKT_TOO_SMALL] = { "ipv4_pkt_too_small", "ipv4.pkt_too_small", true },
 	[DECODE_IPV4_TRUNCATED] = { "ipv4_truncated", "ipv4.trunc_pkt", true },
 	[DECODE_IPV4_BAD_VERSION] = { "ipv4_bad_version", "ipv4.wrong_ip_version", true },
@@ -238,10 +252,77 @@ static void decode_pppoe_session(struct packet *p, const struct decode_config *c
 	}
 }
 
-/* Dispatches on an Ethernet type found at the link layer (Ethernet, VLAN
- * tag, SLL protocol). off: first byte after the type field. */
 static void decode_ethertype(struct packet *p, const struct decode_config *cfg,
-			     struct decode_counters *c, uint16_t type, uint32_t off)
+			     struct decode_counters *c, uint16_t type, uint32_t off, bool in_nsh);
+
+/*
+ * Network Service Header (RFC 8300): 2-bit version, 6-bit length in 4-byte
+ * words, MD type, next protocol, service path; then context headers up to
+ * the length. Checked like Suricata. The payload is IPv4, IPv6 or a whole
+ * Ethernet frame; an NSH inside that frame is not decoded (no nesting).
+ */
+static void decode_nsh(struct packet *p, const struct decode_config *cfg,
+		       struct decode_counters *c, uint32_t off)
+{
+	c->nsh++;
+	if (p->len - off < NSH_BASE_LEN) {
+		decode_set_event(p, c, DECODE_NSH_TRUNCATED);
+		return;
+	}
+	const uint8_t *h = p->data + off;
+	if (h[0] >> 6 != 0) {
+		decode_set_event(p, c, DECODE_NSH_UNSUPPORTED_VERSION);
+		return;
+	}
+	uint32_t hlen = (uint32_t)(h[1] & 0x3f) * 4;
+	if (hlen < NSH_BASE_LEN) {
+		decode_set_event(p, c, DECODE_NSH_BAD_HEADER_LENGTH);
+		return;
+	}
+	if (hlen > p->len - off) {
+		decode_set_event(p, c, DECODE_NSH_TRUNCATED);
+		return;
+	}
+	uint8_t md_type = h[2] & 0x0f;
+	if (md_type == 0 || md_type == 0x0f) {
+		decode_set_event(p, c, DECODE_NSH_RESERVED_TYPE);
+		return;
+	}
+	if (md_type == 1 && hlen != NSH_MD1_LEN) {
+		decode_set_event(p, c, DECODE_NSH_BAD_HEADER_LENGTH);
+		return;
+	}
+	if (md_type != 1 && md_type != 2) {
+		decode_set_event(p, c, DECODE_NSH_UNSUPPORTED_TYPE);
+		return;
+	}
+	uint32_t inner = off + hlen;
+	switch (h[3]) {
+	case NSH_NEXT_IPV4:
+		decode_ipv4(p, cfg, c, inner, p->len - inner);
+		break;
+	case NSH_NEXT_IPV6:
+		decode_ipv6(p, cfg, c, inner, p->len - inner);
+		break;
+	case NSH_NEXT_ETHERNET:
+		c->ethernet++;
+		if (p->len - inner < ETH_HDR_LEN) {
+			decode_set_event(p, c, DECODE_ETH_TRUNCATED);
+			break;
+		}
+		decode_ethertype(p, cfg, c, load_be16(p->data + inner + 12), inner + ETH_HDR_LEN, true);
+		break;
+	default: /* NSH in NSH, MPLS, experimental */
+		decode_set_event(p, c, DECODE_NSH_UNKNOWN_PAYLOAD);
+		break;
+	}
+}
+
+/* Dispatches on an Ethernet type found at the link layer (Ethernet, VLAN
+ * tag, SLL protocol, Ethernet inside NSH). off: first byte after the type
+ * field. in_nsh: already inside an NSH, which is not decoded twice. */
+static void decode_ethertype(struct packet *p, const struct decode_config *cfg,
+			     struct decode_counters *c, uint16_t type, uint32_t off, bool in_nsh)
 {
 	unsigned tags = 0;
 	for (;;) {
@@ -276,6 +357,13 @@ static void decode_ethertype(struct packet *p, const struct decode_config *cfg,
 			continue;
 		case ETHERTYPE_PPPOE_SESS:
 			decode_pppoe_session(p, cfg, c, off);
+			return;
+		case ETHERTYPE_NSH:
+			if (in_nsh) {
+				decode_set_event(p, c, DECODE_NSH_UNKNOWN_PAYLOAD);
+				return;
+			}
+			decode_nsh(p, cfg, c, off);
 			return;
 		default:
 			decode_set_event(p, c, DECODE_UNSUPPORTED_ETHERTYPE);
@@ -335,7 +423,7 @@ enum decode_event decode_packet(struct packet *p, const struct decode_config *cf
 			decode_set_event(p, c, DECODE_ETH_TRUNCATED);
 			break;
 		}
-		decode_ethertype(p, cfg, c, load_be16(p->data + 12), ETH_HDR_LEN);
+		decode_ethertype(p, cfg, c, load_be16(p->data + 12), ETH_HDR_LEN, false);
 		break;
 	case LINK_RAW:
 		c->raw++;
@@ -347,7 +435,7 @@ enum decode_event decode_packet(struct packet *p, const struct decode_config *cf
 			decode_set_event(p, c, DECODE_SLL_TRUNCATED);
 			break;
 		}
-		decode_ethertype(p, cfg, c, load_be16(p->data + 14), SLL_HDR_LEN);
+		decode_ethertype(p, cfg, c, load_be16(p->data + 14), SLL_HDR_LEN, false);
 		break;
 	case LINK_SLL2:
 		c->sll2++;
@@ -355,7 +443,7 @@ enum decode_event decode_packet(struct packet *p, const struct decode_config *cf
 			decode_set_event(p, c, DECODE_SLL2_TRUNCATED);
 			break;
 		}
-		decode_ethertype(p, cfg, c, load_be16(p->data), SLL2_HDR_LEN);
+		decode_ethertype(p, cfg, c, load_be16(p->data), SLL2_HDR_LEN, false);
 		break;
 	case LINK_NULL:
 		decode_null(p, cfg, c);

@@ -1,5 +1,5 @@
 /*
- * decode.h - the packet decoder: link layer, IPv4/IPv6, TCP/UDP/ICMP/SCTP.
+ * decode.h - the packet decoder: link layer (with NSH), IPv4/IPv6, TCP/UDP/ICMP/SCTP.
  *
  * Contract: decode_packet() reads p->data / p->len according to p->link and
  * fills the "decoded" part of struct packet (see packet.h). It never reads
@@ -61,6 +61,12 @@ enum decode_event {
 	DECODE_RAW_BAD_VERSION,        /* raw IP packet whose version nibble is neither 4 nor 6 */
 	DECODE_PPPOE_TRUNCATED,        /* PPPoE session header or PPP protocol cut short */
 	DECODE_PPPOE_MALFORMED,        /* bad version/type, non-zero code, length too short */
+	DECODE_NSH_TRUNCATED,          /* NSH (RFC 8300) base header or its stated length cut short */
+	DECODE_NSH_BAD_HEADER_LENGTH,  /* NSH length below 8 bytes, or not 24 for MD type 1 */
+	DECODE_NSH_UNSUPPORTED_VERSION, /* anomaly: NSH version other than 0; not decoded further */
+	DECODE_NSH_RESERVED_TYPE,      /* anomaly: MD type 0 or 0xf; not decoded further */
+	DECODE_NSH_UNSUPPORTED_TYPE,   /* anomaly: MD type other than 1 or 2; not decoded further */
+	DECODE_NSH_UNKNOWN_PAYLOAD,    /* anomaly: next protocol not IPv4, IPv6 or Ethernet */
 	/* IPv4 */
 	DECODE_IPV4_PKT_TOO_SMALL,     /* fewer than 20 bytes */
 	DECODE_IPV4_TRUNCATED,         /* header or total length beyond the captured bytes */
@@ -143,6 +149,7 @@ struct decode_counters {
 	uint64_t ethernet, sll, sll2, null_loop, raw;
 	uint64_t vlan;                 /* packets with at least one VLAN tag */
 	uint64_t pppoe;
+	uint64_t nsh;                  /* packets with a Network Service Header (Suricata's decoder.nsh) */
 	uint64_t ipv4, ipv6;
 	uint64_t ipv4_options, ipv6_ext_hdrs;
 	uint64_t fragments;            /* IPv4 or IPv6 fragments (first or not) */

@@ -24,6 +24,7 @@
 #define IPV4_OPT_TS     68
 #define IPV4_OPT_SEC   130
 #define IPV4_OPT_LSRR  131
+#define IPV4_OPT_ESEC  133
 #define IPV4_OPT_CIPSO 134
 #define IPV4_OPT_SID   136
 #define IPV4_OPT_SSRR  137
@@ -87,7 +88,9 @@ static enum decode_event ipv4_cipso_check(const uint8_t *o)
 
 /* Walks and validates the options like Suricata: returns a malformed event
  * (the packet is then invalid) or DECODE_OK; anomalies (unknown or
- * duplicated option, padding) are raised on the way. */
+ * duplicated option, padding) are raised on the way. The options seen go
+ * to p->ipv4_opts: EOL and NOP always, the others when valid and first of
+ * their type (Suricata's opts_set, for the ipopts keyword). */
 static enum decode_event ipv4_options_check(struct packet *p, struct decode_counters *c,
 					    const uint8_t *o, uint32_t len)
 {
@@ -98,9 +101,12 @@ static enum decode_event ipv4_options_check(struct packet *p, struct decode_coun
 	uint32_t i = 0;
 	while (i < len) {
 		uint8_t type = o[i];
-		if (type == IPV4_OPT_EOL)
+		if (type == IPV4_OPT_EOL) {
+			p->ipv4_opts |= PKT_IPV4_OPT_EOL;
 			break;
+		}
 		if (type == IPV4_OPT_NOP) {
+			p->ipv4_opts |= PKT_IPV4_OPT_NOP;
 			i++;
 			continue;
 		}
@@ -123,6 +129,7 @@ static enum decode_event ipv4_options_check(struct packet *p, struct decode_coun
 		case IPV4_OPT_CIPSO:  option_bit = 4; e = ipv4_cipso_check(opt); break;
 		case IPV4_OPT_QS:     option_bit = 5; if (olen < 8) e = DECODE_IPV4_OPT_INVALID_LEN; break;
 		case IPV4_OPT_SEC:    option_bit = 6; if (olen != 11) e = DECODE_IPV4_OPT_INVALID_LEN; break;
+		case IPV4_OPT_ESEC:   option_bit = 9; if (olen < 3) e = DECODE_IPV4_OPT_INVALID_LEN; break;
 		case IPV4_OPT_SID:    option_bit = 7; if (olen != 4) e = DECODE_IPV4_OPT_INVALID_LEN; break;
 		case IPV4_OPT_RTRALT: option_bit = 8; if (olen != 4) e = DECODE_IPV4_OPT_INVALID_LEN; break;
 		default:
@@ -138,6 +145,7 @@ static enum decode_event ipv4_options_check(struct packet *p, struct decode_coun
 			if (e != DECODE_OK)
 				return e;
 			seen |= 1u << option_bit;
+			p->ipv4_opts |= packet_ipv4_opt_bit(type);
 		}
 		i += olen;
 	}

@@ -2,7 +2,7 @@
  * detect_header.c - the cheap checks of a candidate rule: protocol, address
  * and port sets, the flow keyword and the packet keywords (dsize, flags, ttl,
  * itype, icode, ip_proto, sameip, seq/ack/window, id, tos, icmp_id/icmp_seq,
- * fragbits, fragoffset). Suricata's semantics throughout.
+ * fragbits, fragoffset, ipopts). Suricata's semantics throughout.
  */
 #include <string.h>
 
@@ -162,6 +162,14 @@ static bool packet_op(const struct sig_match *m, const struct packet *p)
 	case SIG_M_ICMP_ID: return icmp_field(p, 4, &v16) && detect_numcmp(&m->u.num, v16);
 	case SIG_M_ICMP_SEQ: return icmp_field(p, 6, &v16) && detect_numcmp(&m->u.num, v16);
 	case SIG_M_SAMEIP: return memcmp(&p->src, &p->dst, sizeof(p->src)) == 0;
+	case SIG_M_IPOPTS:
+		/* the option was seen in the IPv4 header; "any" (-1): some option was */
+		if (!packet_is_ipv4(p))
+			return false;
+		if (m->u.num.lo < 0)
+			return p->ipv4_opts != 0;
+		v16 = packet_ipv4_opt_bit((unsigned)m->u.num.lo);
+		return v16 != 0 && (p->ipv4_opts & v16) != 0;
 	case SIG_M_FRAGBITS: {
 		if (!ipv4_byte(p, 6, &v8))
 			return false;

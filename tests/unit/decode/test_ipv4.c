@@ -112,6 +112,47 @@ static void test_options_checked_like_suricata(void **state)
 	}
 }
 
+/* Which options the packet carried (for ipopts): as Suricata's opts_set. */
+static void test_options_recorded(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t o[16];
+		size_t len;
+		uint16_t seen;
+	} cases[] = {
+		{ { 7, 3, 4, 0 }, 4, PKT_IPV4_OPT_RR | PKT_IPV4_OPT_EOL },           /* record route, EOL */
+		{ { 1, 0, 0, 0 }, 4, PKT_IPV4_OPT_NOP | PKT_IPV4_OPT_EOL },
+		{ { 136, 4, 0, 1 }, 4, PKT_IPV4_OPT_SID },                           /* stream id, no EOL */
+		{ { 68, 8, 5, 0, 0, 0, 0, 0 }, 8, PKT_IPV4_OPT_TS },
+		{ { 131, 11, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0 }, 12, PKT_IPV4_OPT_LSRR | PKT_IPV4_OPT_EOL },
+		{ { 137, 11, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0 }, 12, PKT_IPV4_OPT_SSRR | PKT_IPV4_OPT_EOL },
+		{ { 130, 11, 0, 0, 0, 0, 0, 0, 'X', 'Y', 'Z', 0 }, 12, PKT_IPV4_OPT_SEC | PKT_IPV4_OPT_EOL },
+		{ { 133, 3, 1, 0 }, 4, PKT_IPV4_OPT_ESEC | PKT_IPV4_OPT_EOL },
+		{ { 148, 4, 0, 0 }, 4, PKT_IPV4_OPT_RTRALT },
+		{ { 0, 7, 3, 4 }, 4, PKT_IPV4_OPT_EOL },                            /* nothing after EOL counts */
+		{ { 0x99, 2, 1, 0 }, 4, PKT_IPV4_OPT_NOP | PKT_IPV4_OPT_EOL },      /* unknown type: no bit */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pb pb;
+		struct packet p;
+		struct decode_counters c = { 0 };
+		build(&pb, cases[i].o, cases[i].len, 0);
+		enum decode_event e = pb_decode(&pb, LINK_RAW, &p, &c);
+		if (decode_event_is_malformed(e))
+			fail_msg("case %zu: %s", i, decode_event_name(e));
+		if (p.ipv4_opts != cases[i].seen)
+			fail_msg("case %zu: options 0x%x, want 0x%x", i, p.ipv4_opts, cases[i].seen);
+	}
+	/* no options: nothing recorded */
+	struct pb pb;
+	struct packet p;
+	struct decode_counters c = { 0 };
+	build(&pb, NULL, 0, 0);
+	pb_decode(&pb, LINK_RAW, &p, &c);
+	assert_int_equal(p.ipv4_opts, 0);
+}
+
 static void test_first_fragment(void **state)
 {
 	(void)state;
@@ -314,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_basic_fields),
 		cmocka_unit_test(test_options_valid),
 		cmocka_unit_test(test_options_checked_like_suricata),
+		cmocka_unit_test(test_options_recorded),
 		cmocka_unit_test(test_first_fragment),
 		cmocka_unit_test(test_first_fragment_udp_length),
 		cmocka_unit_test(test_non_first_fragment),

@@ -1,4 +1,4 @@
-/* Link layers: Ethernet, 802.1Q / QinQ, PPPoE, raw IP, SLL, SLL2, BSD NULL/LOOP. */
+/* Link layers: Ethernet, 802.1Q / QinQ, PPPoE, NSH, raw IP, SLL, SLL2, BSD NULL/LOOP. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -234,6 +234,99 @@ static void test_pppoe(void **state)
 	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_PPPOE_TRUNCATED);
 }
 
+/* NSH base + service path header; ctx_words 4-byte context words follow (zeroed). */
+static void put_nsh(struct pb *pb, uint8_t md_type, uint8_t next, unsigned ctx_words)
+{
+	pb_u8(pb, 0x00);                              /* version 0, no flags, TTL high bits */
+	pb_u8(pb, (uint8_t)(0xc0 | (2 + ctx_words))); /* TTL low bits, length in words */
+	pb_u8(pb, md_type);
+	pb_u8(pb, next);
+	pb_be32(pb, 0x00000102);                      /* service path 1, index 2 */
+	pb_fill(pb, 0, ctx_words * 4);
+}
+
+static void test_nsh(void **state)
+{
+	(void)state;
+	struct pb pb;
+	struct packet p;
+	struct decode_counters c = { 0 };
+
+	/* MD type 1 (24-byte header) carrying IPv4, as decode-nsh-type1 in suricata-verify */
+	pb_init(&pb);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 1, 1, 4);
+	put_ipv4_udp(&pb);
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_OK);
+	assert_ipv4_udp(&p, 14 + 24);
+	assert_int_equal(c.nsh, 1);
+	assert_int_equal(c.ipv4, 1);
+
+	/* MD type 2 (variable context) carrying IPv6 */
+	pb_init(&pb);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 2, 2, 1);
+	put_ipv6_tcp(&pb);
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_OK);
+	assert_ipv6_tcp(&p, 14 + 12);
+
+	/* a whole Ethernet frame inside, with a VLAN tag */
+	pb_init(&pb);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 2, 3, 0);
+	pb_eth(&pb, 0x8100);
+	pb_vlan(&pb, 7, 0x0800);
+	put_ipv4_udp(&pb);
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_OK);
+	assert_ipv4_udp(&p, 14 + 8 + 14 + 4);
+	assert_int_equal(p.vlan_id[0], 7);
+
+	/* an NSH inside the inner frame is not decoded again */
+	pb_init(&pb);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 2, 3, 0);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 2, 1, 0);
+	put_ipv4_udp(&pb);
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_UNKNOWN_PAYLOAD);
+	assert_int_equal(p.l3, L3_NONE);
+
+	/* MD type 1 must be 24 bytes long */
+	pb_init(&pb);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 1, 1, 2);
+	put_ipv4_udp(&pb);
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_BAD_HEADER_LENGTH);
+	assert_true(p.flags & PKT_DECODE_ERROR);
+
+	/* stated length beyond the frame; base header cut short */
+	pb_init(&pb);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 2, 1, 0);
+	pb.b[15] = 0x3f;
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_TRUNCATED);
+	pb.len = 14 + 6;
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_TRUNCATED);
+
+	/* anomalies that stop decoding: version, reserved MD type, unknown payload */
+	pb_init(&pb);
+	pb_eth(&pb, 0x894f);
+	put_nsh(&pb, 2, 1, 0);
+	put_ipv4_udp(&pb);
+	pb.b[14] = 0x40;
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_UNSUPPORTED_VERSION);
+	assert_false(p.flags & PKT_DECODE_ERROR);
+	pb.b[14] = 0;
+	pb.b[16] = 0x0f;
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_RESERVED_TYPE);
+	pb.b[16] = 3;
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_UNSUPPORTED_TYPE);
+	pb.b[16] = 2;
+	pb.b[17] = 5; /* MPLS */
+	assert_int_equal(pb_decode(&pb, LINK_ETHERNET, &p, &c), DECODE_NSH_UNKNOWN_PAYLOAD);
+	assert_int_equal(p.l3, L3_NONE);
+}
+
 static void test_raw(void **state)
 {
 	(void)state;
@@ -416,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported_ethertype),
 		cmocka_unit_test(test_unsupported_link),
 		cmocka_unit_test(test_pppoe),
+		cmocka_unit_test(test_nsh),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_sll),
 		cmocka_unit_test(test_sll2),

@@ -164,6 +164,35 @@ static void test_more_packet_keywords(void **state)
 	assert_false(fires("alert icmp any any -> any any (msg:\"t\"; icmp_id:4660; sid:1;)", &ic));
 }
 
+static void test_ipopts(void **state)
+{
+	(void)state;
+	/* the decoder's record of IPv4 options seen (packet.ipv4_opts) decides */
+	struct tpkt k;
+	tpkt_tcp(&k, "10.0.0.1", 1000, "10.0.0.2", 80, "hi", 2);
+	const char *rr = "alert ip any any -> any any (msg:\"t\"; ipopts:rr; sid:1;)";
+	const char *eol = "alert ip any any -> any any (msg:\"t\"; ipopts:eol; sid:1;)";
+	const char *satid = "alert ip any any -> any any (msg:\"t\"; ipopts:satid; sid:1;)";
+	const char *any = "alert ip any any -> any any (msg:\"t\"; ipopts:any; sid:1;)";
+	assert_false(fires(rr, &k));
+	assert_false(fires(any, &k));
+	k.p.ipv4_opts = PKT_IPV4_OPT_RR | PKT_IPV4_OPT_EOL;
+	assert_true(fires(rr, &k));
+	assert_true(fires(eol, &k));
+	assert_true(fires(any, &k));
+	assert_false(fires(satid, &k));
+	assert_false(fires("alert ip any any -> any any (msg:\"t\"; ipopts:lsrr; sid:1;)", &k));
+	k.p.ipv4_opts = PKT_IPV4_OPT_SID;
+	assert_true(fires(satid, &k));
+	assert_false(fires(rr, &k));
+	/* IPv4 only */
+	struct tpkt v6;
+	tpkt_tcp(&v6, "2001:db8::1", 1000, "2001:db8::2", 80, "hi", 2);
+	v6.p.ipv4_opts = PKT_IPV4_OPT_RR;
+	assert_false(fires(rr, &v6));
+	assert_false(fires(any, &v6));
+}
+
 static void test_inactive_never_matches(void **state)
 {
 	(void)state;
@@ -242,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_flow_keyword),
 		cmocka_unit_test(test_packet_keywords),
 		cmocka_unit_test(test_more_packet_keywords),
+		cmocka_unit_test(test_ipopts),
 		cmocka_unit_test(test_inactive_never_matches),
 		cmocka_unit_test(test_port_groups),
 		cmocka_unit_test(test_address_gate),
