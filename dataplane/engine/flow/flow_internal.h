@@ -171,7 +171,7 @@ static inline void flow_list_touch(struct flow_table *ft, struct flow *f)
 }
 
 /* Gives a newly created flow its id: (counter, worker) scrambled by a
- * bijection of [0, 2^63), so ids stay unique and non-zero yet look random
+ * bijection of [0, 2^51), so ids stay unique and non-zero yet look random
  * (consumers shard EVE records by flow_id, as with Suricata's). */
 uint64_t flow_id_next(struct flow_table *ft);
 

@@ -85,16 +85,18 @@ static uint64_t splitmix64(uint64_t *state)
 
 uint64_t flow_id_next(struct flow_table *ft)
 {
-	const uint64_t m63 = (1ull << 63) - 1;
-	/* 51 bits of counter: 2^51 flows per worker before ids could repeat */
-	uint64_t x = ((++ft->id_counter << 12) | ft->worker_index) & m63;
+	/* Ids fit 51 bits, as Suricata's do: JSON readers that parse numbers as
+	 * doubles (JavaScript, many dashboards) keep 53 bits exactly. */
+	const uint64_t m51 = (1ull << 51) - 1;
+	/* 39 bits of counter: 2^39 flows per worker before ids could repeat */
+	uint64_t x = ((++ft->id_counter << 12) | ft->worker_index) & m51;
 
-	/* xorshift and odd multiplication are both bijections of [0, 2^63)
+	/* xorshift and odd multiplication are both bijections of [0, 2^51)
 	 * fixing 0, so a non-zero (counter, worker) gives a unique non-zero id */
 	x ^= x >> 31;
-	x = (x * 0x7fb5d329728ea185ull) & m63;
+	x = (x * 0x7fb5d329728ea185ull) & m51;
 	x ^= x >> 27;
-	x = (x * 0x81dadef4bc2dd44dull) & m63;
+	x = (x * 0x81dadef4bc2dd44dull) & m51;
 	x ^= x >> 33;
 	return x;
 }

@@ -110,7 +110,7 @@ struct flow {
 	uint64_t last_ts_usec;       /* table clock at the last packet */
 
 	/* ---- line 1: identity and counters ---- */
-	uint64_t flow_id;            /* non-zero, < 2^63, unique per table (EVE flow_id) */
+	uint64_t flow_id;            /* non-zero, < 2^51 like Suricata's, unique per table (EVE flow_id) */
 	uint64_t first_ts_usec;      /* timestamp of the first packet */
 	uint64_t pkts_toserver, pkts_toclient;
 	uint64_t bytes_toserver, bytes_toclient; /* captured bytes, like Suricata */
