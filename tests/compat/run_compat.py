@@ -125,6 +125,13 @@ def run_one(plan, args):
                    "--eve", eve, "--stats", os.path.join(tmp, "stats.json")]
         if plan.simulate_ips:
             command.append("--simulate-ips")
+        # `--set stream.midstream=true` has a Rampart equivalent: the flow
+        # table's midstream pick-up, set through a config file.
+        if "stream.midstream=true" in plan.ignored_set_args:
+            config = os.path.join(tmp, "rampart.yaml")
+            with open(config, "w") as f:
+                f.write("flow:\n  midstream: true\n")
+            command += ["--config", config]
         if args.eal_args:
             command += ["--"] + shlex.split(args.eal_args)
         env = dict(os.environ, TZ="UTC")
