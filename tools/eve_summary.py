@@ -42,6 +42,8 @@ def main():
             st = json.load(f)
         keys = ["packets_read", "packets_processed", "flows", "alerts", "wall_seconds"]
         print("\nrun: " + ", ".join(f"{k}={st[k]}" for k in keys if k in st))
+        drops = {k: v for k, v in (st.get("drops") or {}).items() if v}
+        print("packets not forwarded: " + (", ".join(f"{k}={v}" for k, v in drops.items()) or "none"))
 
 
 if __name__ == "__main__":

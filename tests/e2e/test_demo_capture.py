@@ -19,7 +19,9 @@ GENERATOR = os.path.join(e2e.REPO_ROOT, "tests", "pcaps", "make_demo_pcap.py")
 DEFAULT_RULES = os.path.join(e2e.REPO_ROOT, "signatures", "rules", "rampart-default.rules")
 ATTACKER = "203.0.113.66"
 # The client port of each malicious flow, and what it carries.
-MALICIOUS_FLOWS = {41000: "GET /etc/passwd", 41001: "cmd.exe", 50004: "EICAR download"}
+MALICIOUS_FLOWS = {41000: "GET /etc/passwd", 41001: "cmd.exe", 41002: "telnet attempt",
+                   50004: "EICAR download"}
+MONITOR = "192.168.0.250"  # pinged the server; a bundled pass rule covers it
 EICAR_PORT = 50004
 
 
@@ -55,6 +57,19 @@ class DemoCaptureTest(e2e.WorkdirTestCase):
             actions = {a["alert"]["action"] for a in result.alerts()
                        if EICAR_PORT in (a.get("src_port"), a.get("dest_port"))}
             self.assertEqual(actions, {action}, result.eve_lines)
+
+    def test_each_action_of_the_bundled_rules_shows(self):
+        self.assertRunOk(self.result)
+        by_sid = {}
+        for a in self.result.alerts():
+            by_sid.setdefault(a["alert"]["signature_id"], []).append(a)
+        # alert: the outside ping; reject: the telnet SYN, blocked like Suricata's reject.
+        self.assertEqual([a["src_ip"] for a in by_sid.get(9000010, [])], [ATTACKER], self.result.eve_lines)
+        self.assertEqual([(a["dest_port"], a["alert"]["action"]) for a in by_sid.get(9000030, [])],
+                         [(23, "blocked")], self.result.eve_lines)
+        # pass: the monitoring host's ping matches the ICMP alert rule too, but the
+        # pass rule runs first and suppresses it.
+        self.assertEqual([a for a in self.result.alerts() if MONITOR in (a["src_ip"], a["dest_ip"])], [])
 
     def test_benign_flows_stay_quiet(self):
         self.assertRunOk(self.result)

@@ -132,6 +132,15 @@ def build():
                        http_request("/scripts/..%c1%9c../winnt/system32/cmd.exe?/c+dir",
                                     "192.168.10.5"),
                        http_response("404 Not Found", "not found"), client_inside=False)
+    # An outside host pings the server (alert), the monitoring host pings it
+    # (a pass rule: no alert), and a telnet connection attempt (reject rule).
+    for src, ident in (("203.0.113.66", 88), ("192.168.0.250", 99)):
+        ping = IP(src=src, dst="192.168.10.5") / ICMP(type=8, id=ident, seq=1) / b"demo-ping-payload"
+        pong = IP(src="192.168.10.5", dst=src) / ICMP(type=0, id=ident, seq=1) / b"demo-ping-payload"
+        frames.append(_frame(ping, clock.tick(), to_inside=True))
+        frames.append(_frame(pong, clock.tick("0.02"), to_inside=False))
+    syn = IP(src="203.0.113.66", dst="192.168.10.5") / TCP(sport=41002, dport=23, flags="S", seq=1000)
+    frames.append(_frame(syn, clock.tick(), to_inside=True))
     frames += tcp_flow(clock, "192.168.10.20", "203.0.113.66", 50004, 80,
                        http_request("/eicar.com", "203.0.113.66"),
                        http_response("200 OK", eicar_test_string()))
