@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 PACKAGES=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   dpdk-dev libdpdk-dev libhyperscan-dev libpcre2-dev libbpf-dev libnetfilter-queue-dev libmnl-dev
   libmaxminddb-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev zlib1g-dev
-  python3 python3-yaml python3-jsonschema python3-scapy)
+  python3 python3-yaml python3-jsonschema python3-scapy iproute2 ethtool)
 
 install_packages() {
 	local missing=()

@@ -19,8 +19,17 @@ void cli_print_usage(FILE *out)
 	fputs("usage: rampart-dp --pcap FILE --rules PATH [--rules PATH ...] --eve FILE\n"
 	      "                  [--simulate-ips] [--config FILE] [--var NAME=VALUE ...]\n"
 	      "                  [--stats FILE] [-- EAL ARGS]\n"
+	      "       rampart-dp --bridge IFACE_A:IFACE_B --rules PATH [...] --eve FILE\n"
+	      "                  [--pmd af_packet|af_xdp] [--workers 1] [--config FILE]\n"
+	      "                  [--var NAME=VALUE ...] [--stats FILE] [-- EAL ARGS]\n"
 	      "\n"
 	      "  --pcap FILE        read packets from a capture (offline mode)\n"
+	      "  --bridge A:B       forward between kernel interfaces A and B (inline IPS:\n"
+	      "                     drop and reject rules stop packets; reject drops the\n"
+	      "                     packet without sending a TCP reset or ICMP error);\n"
+	      "                     runs until SIGINT/SIGTERM\n"
+	      "  --pmd NAME         bridge port driver: af_packet (default) or af_xdp\n"
+	      "  --workers N        worker count; this version runs exactly 1\n"
 	      "  --rules PATH       rules file, or directory of *.rules (repeatable)\n"
 	      "  --eve FILE         EVE JSON alert log (truncated unless eve.append)\n"
 	      "  --simulate-ips     drop/reject rules block packets and log drops\n"
@@ -91,6 +100,32 @@ static int add_var(struct cli_options *o, const char *arg, char *err, size_t err
 	return 0;
 }
 
+/* "A:B" -> two interface names. */
+static int set_bridge(struct cli_options *o, const char *v, char *err, size_t errlen)
+{
+	const char *colon = strchr(v, ':');
+
+	if (o->bridge_a) {
+		snprintf(err, errlen, "--bridge: this version bridges one interface pair");
+		return -1;
+	}
+	if (!colon || colon == v || colon[1] == '\0' || strchr(colon + 1, ':')) {
+		snprintf(err, errlen, "--bridge %s: expected IFACE_A:IFACE_B", v);
+		return -1;
+	}
+	o->bridge_a = strndup(v, (size_t)(colon - v));
+	o->bridge_b = strdup(colon + 1);
+	if (!o->bridge_a || !o->bridge_b) {
+		snprintf(err, errlen, "--bridge: out of memory");
+		return -1;
+	}
+	if (strcmp(o->bridge_a, o->bridge_b) == 0) {
+		snprintf(err, errlen, "--bridge %s: the two interfaces must differ", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int add_rules(struct cli_options *o, const char *path, char *err, size_t errlen)
 {
 	const char **grown = realloc(o->rules_paths, (o->n_rules_paths + 1) * sizeof(*grown));
@@ -106,6 +141,8 @@ static int add_rules(struct cli_options *o, const char *path, char *err, size_t 
 
 enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
 {
+	bool pmd_given = false;
+
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
 		char flag[64];
@@ -140,7 +177,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 		}
 		if (strcmp(flag, "--pcap") != 0 && strcmp(flag, "--rules") != 0 &&
 		    strcmp(flag, "--eve") != 0 && strcmp(flag, "--config") != 0 &&
-		    strcmp(flag, "--stats") != 0 && strcmp(flag, "--var") != 0) {
+		    strcmp(flag, "--stats") != 0 && strcmp(flag, "--var") != 0 &&
+		    strcmp(flag, "--bridge") != 0 && strcmp(flag, "--pmd") != 0 &&
+		    strcmp(flag, "--workers") != 0) {
 			snprintf(err, errlen, "%s: unknown option (see --help)", arg);
 			goto fail;
 		}
@@ -153,6 +192,28 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 		} else if (strcmp(flag, "--var") == 0) {
 			if (add_var(o, v, err, errlen) != 0)
 				goto fail;
+		} else if (strcmp(flag, "--bridge") == 0) {
+			if (set_bridge(o, v, err, errlen) != 0)
+				goto fail;
+		} else if (strcmp(flag, "--pmd") == 0) {
+			if (pmd_given) {
+				snprintf(err, errlen, "--pmd: given twice");
+				goto fail;
+			}
+			pmd_given = true;
+			if (strcmp(v, "af_packet") == 0) {
+				o->pmd = CLI_PMD_AF_PACKET;
+			} else if (strcmp(v, "af_xdp") == 0) {
+				o->pmd = CLI_PMD_AF_XDP;
+			} else {
+				snprintf(err, errlen, "--pmd %s: expected af_packet or af_xdp", v);
+				goto fail;
+			}
+		} else if (strcmp(flag, "--workers") == 0) {
+			if (strcmp(v, "1") != 0) {
+				snprintf(err, errlen, "--workers %s: this version runs exactly 1 worker", v);
+				goto fail;
+			}
 		} else {
 			const char **slot = strcmp(flag, "--pcap") == 0  ? &o->pcap_path
 					    : strcmp(flag, "--eve") == 0   ? &o->eve_path
@@ -165,8 +226,16 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 			*slot = v;
 		}
 	}
-	if (!o->pcap_path) {
-		snprintf(err, errlen, "--pcap FILE is required (see --help)");
+	if (o->pcap_path && o->bridge_a) {
+		snprintf(err, errlen, "--pcap and --bridge are mutually exclusive");
+		goto fail;
+	}
+	if (!o->pcap_path && !o->bridge_a) {
+		snprintf(err, errlen, "--pcap FILE or --bridge IFACE_A:IFACE_B is required (see --help)");
+		goto fail;
+	}
+	if (pmd_given && !o->bridge_a) {
+		snprintf(err, errlen, "--pmd: only with --bridge");
 		goto fail;
 	}
 	if (o->n_rules_paths == 0) {
@@ -191,5 +260,7 @@ void cli_options_free(struct cli_options *o)
 	}
 	free(o->vars);
 	free(o->rules_paths);
+	free(o->bridge_a);
+	free(o->bridge_b);
 	memset(o, 0, sizeof(*o));
 }

@@ -5,6 +5,9 @@
  * files or DPDK; main() then validates the inputs. Everything after a bare
  * "--" is handed to the EAL untouched. The command line is a stable
  * interface (DESIGN.md "Interfaces"): extend it, never change a flag.
+ * Exactly one of --pcap (offline) and --bridge (inline) is given; this
+ * version bridges one interface pair with one worker, so a second --bridge
+ * and --workers other than 1 are usage errors.
  *
  * Thread rules: main thread, start-up only.
  */
@@ -20,8 +23,17 @@ struct cli_var {
 	char *value; /* owned */
 };
 
+/* Packet I/O for --bridge: which kernel-interface PMD carries the ports. */
+enum cli_pmd {
+	CLI_PMD_AF_PACKET = 0, /* net_af_packet: works on any interface (default) */
+	CLI_PMD_AF_XDP,        /* net_af_xdp: native XDP, faster */
+};
+
 struct cli_options {
 	const char *pcap_path;      /* --pcap (points into argv) */
+	char *bridge_a;             /* --bridge A:B, first interface (owned) */
+	char *bridge_b;             /* --bridge A:B, second interface (owned) */
+	enum cli_pmd pmd;           /* --pmd, bridge mode only */
 	const char **rules_paths;   /* --rules, in order (array owned) */
 	size_t n_rules_paths;
 	const char *eve_path;       /* --eve */

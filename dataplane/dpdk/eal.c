@@ -198,6 +198,33 @@ oom:
 	return -1;
 }
 
+int eal_bridge_vdev(enum cli_pmd pmd, unsigned index, const char *iface, char *name,
+		    size_t namelen, char *devargs, size_t devargslen, char *err, size_t errlen)
+{
+	const char *driver = pmd == CLI_PMD_AF_XDP ? "net_af_xdp" : "net_af_packet";
+	int n;
+
+	/* ',' and '=' separate devargs; Linux interface names may hold them. */
+	if (iface[0] == '\0' || strpbrk(iface, ",=[] ")) {
+		snprintf(err, errlen, "--bridge: %s: interface name not usable in DPDK devargs", iface);
+		return -1;
+	}
+	n = snprintf(name, namelen, "%s%u", driver, index);
+	if (n < 0 || (size_t)n >= namelen)
+		goto too_long;
+	if (pmd == CLI_PMD_AF_XDP)
+		n = snprintf(devargs, devargslen, "%s,iface=%s,start_queue=0,queue_count=1", name, iface);
+	else
+		n = snprintf(devargs, devargslen, "%s,iface=%s,qpairs=1,framecnt=4096,qdisc_bypass=1",
+			     name, iface);
+	if (n < 0 || (size_t)n >= devargslen)
+		goto too_long;
+	return 0;
+too_long:
+	snprintf(err, errlen, "--bridge: %s: interface name too long", iface);
+	return -1;
+}
+
 void eal_args_free(struct eal_args *a)
 {
 	if (a->argv) {

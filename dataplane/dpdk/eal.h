@@ -19,7 +19,10 @@
 
 #include <stddef.h>
 
+#include "dataplane/dpdk/cli.h"
+
 #define EAL_PCAP_VDEV_NAME "net_pcap0"
+#define EAL_VDEV_NAME_MAX 32
 
 struct eal_args {
 	int argc;
@@ -35,6 +38,17 @@ struct eal_args {
  */
 int eal_args_build(struct eal_args *out, const char *prog, const char *pcap_path,
 		   char **user_argv, int user_argc, char *err, size_t errlen);
+
+/*
+ * Bridge mode: the vdev for kernel interface `iface` as bridge port `index`
+ * (0 or 1): its ethdev name in `name` ("net_af_packet0") and its --vdev
+ * argument in `devargs` ("net_af_packet0,iface=eth0,framecnt=4096,
+ * qdisc_bypass=1", or "net_af_xdp0,iface=eth0"). One queue per port.
+ * Returns 0, or -1 with a one-line message in err (a name the devargs
+ * cannot carry).
+ */
+int eal_bridge_vdev(enum cli_pmd pmd, unsigned index, const char *iface, char *name,
+		    size_t namelen, char *devargs, size_t devargslen, char *err, size_t errlen);
 
 /* "0@(0-1)" style lcore map for the calling process's affinity mask. */
 int eal_lcore_map(char *buf, size_t len);

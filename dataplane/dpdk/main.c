@@ -1,5 +1,7 @@
 /*
- * main.c - rampart-dp: offline (--pcap) mode through DPDK's net_pcap.
+ * main.c - rampart-dp: offline (--pcap) mode through DPDK's net_pcap, and
+ * inline (--bridge A:B) mode between two kernel interfaces through
+ * net_af_packet or net_af_xdp, with one worker on the main lcore.
  *
  * The order matters for the exit status contract (DESIGN.md): everything a
  * user can get wrong (flags, config, capture, rules, output paths) is checked
@@ -7,6 +9,7 @@
  * failure after that is ours and exits 1.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +63,9 @@ struct run {
 	struct eve_writer *eve;
 	struct eal_args eal;
 	bool eal_up;
-	struct port_handle port;
+	struct port_handle port;   /* offline: net_pcap; bridge: side A */
+	struct port_handle port_b; /* bridge: side B */
+	bool bridge;
 	struct engine_worker *worker;
 	struct worker_loop *loop;
 	struct worker_loop_result loop_result;
@@ -89,10 +94,24 @@ static int check_inputs(struct run *r, int argc, char **argv, char *err, size_t 
 		snprintf(err, errlen, "%s", msg);
 		return EXIT_USAGE;
 	}
-	r->cfg.mode = r->cli.simulate_ips ? ENGINE_MODE_SIMULATE_IPS : ENGINE_MODE_IDS;
+	r->bridge = r->cli.bridge_a != NULL;
+	if (r->bridge) {
+		/* Inline: the front end enforces verdicts. */
+		r->cfg.mode = ENGINE_MODE_IPS;
+		r->capture.dlt = 1; /* DLT_EN10MB */
+		r->capture.link = LINK_ETHERNET;
+		if (if_nametoindex(r->cli.bridge_a) == 0 || if_nametoindex(r->cli.bridge_b) == 0) {
+			const char *bad = if_nametoindex(r->cli.bridge_a) == 0 ? r->cli.bridge_a
+									: r->cli.bridge_b;
 
-	if (pcap_source_probe(r->cli.pcap_path, &r->capture, err, errlen) != 0)
-		return EXIT_USAGE;
+			snprintf(err, errlen, "--bridge: %s: no such interface", bad);
+			return EXIT_USAGE;
+		}
+	} else {
+		r->cfg.mode = r->cli.simulate_ips ? ENGINE_MODE_SIMULATE_IPS : ENGINE_MODE_IDS;
+		if (pcap_source_probe(r->cli.pcap_path, &r->capture, err, errlen) != 0)
+			return EXIT_USAGE;
+	}
 	if (r->capture.read_error)
 		fprintf(stderr, "rampart-dp: warning: --pcap %s: reading stops after packet %llu: %s\n",
 			r->cli.pcap_path, (unsigned long long)r->capture.packets,
@@ -118,13 +137,45 @@ static int check_inputs(struct run *r, int argc, char **argv, char *err, size_t 
 	return rules_setup_load(&r->cli, &r->cfg, &r->rules, err, errlen);
 }
 
+/* Bridge mode: "--vdev A --vdev B" ahead of the user's EAL arguments. */
+struct bridge_vdevs {
+	char name[2][EAL_VDEV_NAME_MAX];
+	char devargs[2][EAL_VDEV_NAME_MAX + IF_NAMESIZE + 64];
+	char *argv[4 + 64];
+};
+
+static int build_eal_args(struct run *r, const char *prog, struct bridge_vdevs *bv, char *err,
+			  size_t errlen)
+{
+	const char *ifaces[2] = { r->cli.bridge_a, r->cli.bridge_b };
+	int user_argc = r->cli.eal_argc;
+
+	if (!r->bridge)
+		return eal_args_build(&r->eal, prog, r->cli.pcap_path, r->cli.eal_argv, user_argc,
+				      err, errlen);
+	if (user_argc > (int)(sizeof(bv->argv) / sizeof(bv->argv[0])) - 4) {
+		snprintf(err, errlen, "-- EAL ARGS: too many arguments");
+		return -1;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		if (eal_bridge_vdev(r->cli.pmd, i, ifaces[i], bv->name[i], sizeof(bv->name[i]),
+				    bv->devargs[i], sizeof(bv->devargs[i]), err, errlen) != 0)
+			return -1;
+		bv->argv[2 * i] = (char *)"--vdev";
+		bv->argv[2 * i + 1] = bv->devargs[i];
+	}
+	for (int i = 0; i < user_argc; i++)
+		bv->argv[4 + i] = r->cli.eal_argv[i];
+	return eal_args_build(&r->eal, prog, NULL, bv->argv, 4 + user_argc, err, errlen);
+}
+
 static int start_dpdk(struct run *r, const char *prog, char *err, size_t errlen)
 {
+	struct bridge_vdevs bv;
 	char **argv_copy;
 	int rc;
 
-	if (eal_args_build(&r->eal, prog, r->cli.pcap_path, r->cli.eal_argv, r->cli.eal_argc, err,
-			   errlen) != 0)
+	if (build_eal_args(r, prog, &bv, err, errlen) != 0)
 		return EXIT_USAGE;
 	/* rte_eal_init permutes and overwrites argv entries: give it a
 	 * shallow copy so eal_args_free still frees every string. */
@@ -147,8 +198,20 @@ static int start_dpdk(struct run *r, const char *prog, char *err, size_t errlen)
 		return bad_args ? EXIT_USAGE : EXIT_INTERNAL;
 	}
 	r->eal_up = true;
-	if (port_setup(EAL_PCAP_VDEV_NAME, 1, &r->port, err, errlen) != 0)
+	if (!r->bridge)
+		return port_setup(EAL_PCAP_VDEV_NAME, 1, false, &r->port, err, errlen) != 0
+			       ? EXIT_INTERNAL
+			       : 0;
+	if (port_setup(bv.name[0], 1, true, &r->port, err, errlen) != 0 ||
+	    port_setup(bv.name[1], 1, true, &r->port_b, err, errlen) != 0) {
+		char msg[600];
+
+		/* The interface existed a moment ago; name it and the PMD. */
+		snprintf(msg, sizeof(msg), "--bridge %s:%s (--pmd %s): %s", r->cli.bridge_a,
+			 r->cli.bridge_b, r->cli.pmd == CLI_PMD_AF_XDP ? "af_xdp" : "af_packet", err);
+		snprintf(err, errlen, "%s", msg);
 		return EXIT_INTERNAL;
+	}
 	return 0;
 }
 
@@ -178,8 +241,16 @@ static int build_engine(struct run *r, char *err, size_t errlen)
 					      .tx_port = r->port.port_id, .tx_queue = 0,
 					      .link = r->capture.link };
 	lc.n_queues = 1;
-	lc.offline = true;
+	lc.offline = !r->bridge;
 	lc.expected_packets = r->capture.packets;
+	if (r->bridge) {
+		/* A's traffic leaves on B and B's on A. */
+		lc.queues[0].tx_port = r->port_b.port_id;
+		lc.queues[1] = (struct worker_queue){ .rx_port = r->port_b.port_id, .rx_queue = 0,
+						      .tx_port = r->port.port_id, .tx_queue = 0,
+						      .link = LINK_ETHERNET };
+		lc.n_queues = 2;
+	}
 	lc.idle_timeout_ms = OFFLINE_IDLE_TIMEOUT_MS;
 	lc.stop = &stop_requested;
 	r->loop = worker_loop_new(&lc);
@@ -190,7 +261,7 @@ static int build_engine(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-static int run_offline(struct run *r, char *err, size_t errlen)
+static int run_worker(struct run *r, char *err, size_t errlen)
 {
 	struct alert_ring *ring = engine_worker_alert_ring(r->worker);
 	int rc = 0;
@@ -199,6 +270,11 @@ static int run_offline(struct run *r, char *err, size_t errlen)
 	if (!r->output) {
 		snprintf(err, errlen, "cannot start the output thread: %s", strerror(errno));
 		return EXIT_INTERNAL;
+	}
+	if (r->bridge) {
+		/* The contract callers wait for (DESIGN.md "Interfaces"). */
+		fputs("rampart-dp: forwarding\n", stdout);
+		fflush(stdout);
 	}
 	worker_loop_run(r->loop, &r->loop_result);
 	engine_worker_finish(r->worker);
@@ -219,7 +295,8 @@ static int write_stats(struct run *r, char *err, size_t errlen)
 {
 	struct eve_writer_stats ews;
 	struct run_stats s = {
-		.packets_read = r->capture.packets,
+		.packets_read = r->bridge ? r->loop_result.received : r->capture.packets,
+		.inline_mode = r->bridge,
 		.dlt = r->capture.dlt,
 		.link = r->capture.link,
 		.capture_read_error = r->capture.read_error ? r->capture.read_error_msg : NULL,
@@ -260,6 +337,7 @@ static void teardown(struct run *r)
 	rules_setup_free(&r->rules);
 	if (r->eal_up) {
 		port_teardown(&r->port);
+		port_teardown(&r->port_b);
 		rte_eal_cleanup();
 	}
 	eal_args_free(&r->eal);
@@ -287,7 +365,7 @@ int main(int argc, char **argv)
 		rc = build_engine(&r, err, sizeof(err));
 	}
 	if (rc == 0)
-		rc = run_offline(&r, err, sizeof(err));
+		rc = run_worker(&r, err, sizeof(err));
 	if (rc == 0)
 		rc = write_stats(&r, err, sizeof(err));
 	if (rc != 0)

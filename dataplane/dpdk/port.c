@@ -3,6 +3,7 @@
  */
 #include "dataplane/dpdk/port.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,8 +11,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-int port_setup(const char *dev_name, uint16_t n_queues, struct port_handle *h, char *err,
-	       size_t errlen)
+int port_setup(const char *dev_name, uint16_t n_queues, bool inline_port, struct port_handle *h,
+	       char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -42,8 +43,9 @@ int port_setup(const char *dev_name, uint16_t n_queues, struct port_handle *h, c
 	/* Timestamps give packet time; scatter lets frames above the mbuf
 	 * data room arrive as chains. Ask only for what the device has:
 	 * net_pcap in 22.11 advertises neither yet always does both. */
-	conf.rxmode.offloads = info.rx_offload_capa &
-			       (RTE_ETH_RX_OFFLOAD_TIMESTAMP | RTE_ETH_RX_OFFLOAD_SCATTER);
+	if (!inline_port)
+		conf.rxmode.offloads = info.rx_offload_capa &
+				       (RTE_ETH_RX_OFFLOAD_TIMESTAMP | RTE_ETH_RX_OFFLOAD_SCATTER);
 	rc = rte_eth_dev_configure(h->port_id, n_queues, n_queues, &conf);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: configure failed: %s", dev_name, rte_strerror(-rc));
@@ -67,6 +69,14 @@ int port_setup(const char *dev_name, uint16_t n_queues, struct port_handle *h, c
 		return -1;
 	}
 	h->started = 1;
+	if (inline_port) {
+		/* -ENOTSUP: the PMD has no such knob; on a veth every frame
+		 * reaches the port anyway. */
+		rc = rte_eth_promiscuous_enable(h->port_id);
+		if (rc != 0 && rc != -ENOTSUP)
+			fprintf(stderr, "rampart-dp: warning: %s: promiscuous mode: %s\n", dev_name,
+				rte_strerror(-rc));
+	}
 	return 0;
 }
 

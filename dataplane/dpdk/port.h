@@ -5,13 +5,17 @@
  * on a packet pool sized so that the PMD never runs out of mbufs while the
  * worker holds one burst per queue (offline mode must lose nothing to
  * rx_nombuf), turns on the RX timestamp and scatter offloads where the
- * device has them, and starts it. port_teardown() stops and closes it.
+ * device has them (offline), and starts it. An inline (bridge) port asks
+ * for no offloads (packet time comes from the worker's clock) and is put in
+ * promiscuous mode, since it forwards frames addressed to other hosts.
+ * port_teardown() stops and closes it.
  *
  * Thread rules: main thread, after rte_eal_init().
  */
 #ifndef RAMPART_DPDK_PORT_H
 #define RAMPART_DPDK_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,8 +33,8 @@ struct port_handle {
 };
 
 /* Returns 0, or -1 with a one-line message in err. */
-int port_setup(const char *dev_name, uint16_t n_queues, struct port_handle *out, char *err,
-	       size_t errlen);
+int port_setup(const char *dev_name, uint16_t n_queues, bool inline_port, struct port_handle *out,
+	       char *err, size_t errlen);
 
 void port_teardown(struct port_handle *h);
 

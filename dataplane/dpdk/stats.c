@@ -159,6 +159,19 @@ int stats_write_json(const char *path, const struct run_stats *s, char *err, siz
 		    s->capture_read_error ? json_string(s->capture_read_error) : json_null(), &failed);
 	}
 	put(root, "capture", capture, &failed);
+
+	/* Bridge mode only: what the worker sent on, and what it could not. */
+	if (s->inline_mode && s->loop) {
+		json_t *fwd = json_object();
+
+		if (fwd) {
+			put(fwd, "tx_packets", json_integer((json_int_t)s->loop->tx_packets), &failed);
+			put(fwd, "tx_dropped", json_integer((json_int_t)s->loop->tx_dropped), &failed);
+			put(fwd, "verdict_dropped",
+			    json_integer((json_int_t)s->loop->verdict_dropped), &failed);
+		}
+		put(root, "forwarding", fwd, &failed);
+	}
 	if (failed)
 		goto oom;
 

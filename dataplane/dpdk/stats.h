@@ -12,6 +12,7 @@
 #ifndef RAMPART_DPDK_STATS_H
 #define RAMPART_DPDK_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,9 @@ struct sig_ruleset;
 struct detect_build_stats;
 
 struct run_stats {
-	uint64_t packets_read;                       /* packets in the capture */
+	uint64_t packets_read;                       /* packets in the capture
+	                                                (bridge: frames received) */
+	bool inline_mode;                            /* bridge: adds "forwarding" */
 	int dlt;                                     /* capture link type */
 	uint8_t link;                                /* enum link_type */
 	const char *capture_read_error;              /* NULL if none */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -26,6 +27,9 @@ struct worker_loop {
 	uint64_t ts_flag;
 	uint64_t last_ts_usec;
 	uint64_t pcap_cnt;      /* packets delivered so far (arrival order) */
+	uint64_t clock_base_usec; /* inline: CLOCK_REALTIME at loop start, and */
+	uint64_t clock_base_tsc;  /* the timer cycles at the same moment */
+	uint64_t burst_usec;      /* inline: wall-clock time of the current burst */
 	struct rte_mbuf *mbufs[WORKER_RX_BURST];
 	struct rte_mbuf *tx[WORKER_RX_BURST];
 	struct packet pkts[WORKER_RX_BURST];
@@ -122,6 +126,8 @@ static void fill_packet(struct worker_loop *l, struct worker_loop_result *res, u
 		l->last_ts_usec = ts;
 	} else {
 		res->no_timestamp++;
+		if (!l->cfg.offline)
+			l->last_ts_usec = l->burst_usec;
 	}
 	p->ts_usec = l->last_ts_usec;
 	p->pcap_cnt = ++l->pcap_cnt;
@@ -197,6 +203,13 @@ int worker_loop_run(struct worker_loop *l, struct worker_loop_result *res)
 	memset(res, 0, sizeof(*res));
 	if (l->cfg.offline && l->cfg.expected_packets == 0)
 		goto done;
+	if (!l->cfg.offline) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		l->clock_base_tsc = rte_get_timer_cycles();
+		l->clock_base_usec = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
+	}
 	while (!*l->cfg.stop) {
 		bool any = false;
 
@@ -207,6 +220,12 @@ int worker_loop_run(struct worker_loop *l, struct worker_loop_result *res)
 			if (n == 0)
 				continue;
 			any = true;
+			if (!l->cfg.offline) {
+				uint64_t d = rte_get_timer_cycles() - l->clock_base_tsc;
+
+				l->burst_usec = l->clock_base_usec + d / hz * 1000000u +
+						d % hz * 1000000u / hz;
+			}
 			for (uint16_t i = 0; i < n; i++)
 				fill_packet(l, res, i, q);
 			/* One TSC read pair per burst (not per packet): it separates

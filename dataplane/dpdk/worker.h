@@ -18,6 +18,9 @@
  *
  * Inline mode (offline == false, for the bridge): packets whose verdict is
  * PASS are sent in one burst to the queue's tx port; the rest are freed.
+ * A frame without an RX timestamp gets the wall-clock time of its burst
+ * (from the TSC, calibrated against CLOCK_REALTIME when the loop starts:
+ * no system call per burst), so flows age in real time.
  *
  * Thread rules: one loop per lcore; the stop flag may be set from any
  * thread (signal handler included).
