@@ -76,6 +76,46 @@ static void test_usage_errors_name_the_flag(void **state)
 	assert_non_null(strstr(err, "--bridge"));
 }
 
+static void test_bridge_command_line(void **state)
+{
+	struct cli_options o;
+	char err[256] = "";
+	char name[64], devargs[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--bridge", "fwc:fws", "--rules", "r", "--eve", "e",
+			       "--pmd", "af_xdp"), CLI_OK);
+	assert_string_equal(o.bridge_a, "fwc");
+	assert_string_equal(o.bridge_b, "fws");
+	assert_int_equal(o.pmd, CLI_PMD_AF_XDP);
+	assert_null(o.pcap_path);
+	cli_options_free(&o);
+
+	/* Each mistake names the flag it is about. */
+	char *bad[][2] = { { "fwc", "--bridge" }, { ":fws", "--bridge" }, { "fwc:fwc", "--bridge" } };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(PARSE(&o, err, "--bridge", bad[i][0], "--rules", "r", "--eve", "e"),
+				 CLI_USAGE_ERROR);
+		assert_non_null(strstr(err, bad[i][1]));
+	}
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--rules", "r", "--eve", "e", "--pmd", "x"),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--pmd"));
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--pcap", "x", "--rules", "r", "--eve", "e"),
+			 CLI_USAGE_ERROR);
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--rules", "r", "--eve", "e", "--workers", "2"),
+			 CLI_USAGE_ERROR);
+
+	/* Interface names go into devargs: a separator in one must not inject options. */
+	assert_int_equal(eal_bridge_vdev(CLI_PMD_AF_PACKET, 0, "fwc", name, sizeof(name), devargs,
+					 sizeof(devargs), err, sizeof(err)), 0);
+	assert_non_null(strstr(devargs, "iface=fwc"));
+	assert_non_null(strstr(devargs, "net_af_packet0"));
+	assert_int_not_equal(eal_bridge_vdev(CLI_PMD_AF_XDP, 1, "a,b", name, sizeof(name), devargs,
+					     sizeof(devargs), err, sizeof(err)), 0);
+}
+
 static void test_lcore_map_follows_affinity(void **state)
 {
 	char buf[256];
@@ -165,6 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_usage_errors_name_the_flag),
+		cmocka_unit_test(test_bridge_command_line),
 		cmocka_unit_test(test_lcore_map_follows_affinity),
 		cmocka_unit_test(test_eal_args_defaults_and_overrides),
 		cmocka_unit_test(test_eal_devargs_unsafe_path_is_linked),
