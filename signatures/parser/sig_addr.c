@@ -510,26 +510,46 @@ static bool iset_is_universe(const struct iset *s, bool ports)
 	       s->v[1].fam == 6 && s->v[1].lo == 0 && s->v[1].hi == fam_max(6);
 }
 
+/*
+ * The part address and port resolution share: evaluate `text` into the set
+ * `s` and, unless it is everything, its complement `comp` (so the caller can
+ * keep whichever form is shorter). Returns 1 for "everything", 0 with both
+ * sets filled, -1 with err set. The caller frees both sets.
+ */
+static int resolve_sets(const struct sig_vars *vars, const char *text, bool ports, struct iset *s,
+			struct iset *comp, char *err, size_t errlen)
+{
+	struct eval ev = { .vars = vars, .ports = ports, .err = err, .errlen = errlen };
+
+	if (eval_expr(&ev, text, 0, s))
+		return -1;
+	if (s->n == 0) {
+		snprintf(err, errlen, "%s '%s' matches nothing", ports ? "port" : "address", text);
+		return -1;
+	}
+	if (iset_is_universe(s, ports))
+		return 1;
+	if (iset_complement(s, ports, comp)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 int sig_addr_resolve(const struct sig_vars *vars, const char *text, struct sig_addr_set *out,
 		     char *err, size_t errlen)
 {
-	struct eval ev = { .vars = vars, .ports = false, .err = err, .errlen = errlen };
 	struct iset s = { 0 }, comp = { 0 };
 	int rc = -1;
 	memset(out, 0, sizeof(*out));
-	if (eval_expr(&ev, text, 0, &s))
+	int r = resolve_sets(vars, text, false, &s, &comp, err, errlen);
+	if (r < 0)
 		goto out;
-	if (s.n == 0) {
-		snprintf(err, errlen, "address '%s' matches nothing", text);
-		goto out;
-	}
-	if (iset_is_universe(&s, false)) {
+	if (r > 0) {
 		out->any = true;
 		rc = 0;
 		goto out;
 	}
-	if (iset_complement(&s, false, &comp))
-		goto oom;
 	struct sig_cidr *inc, *exc;
 	size_t n_inc, n_exc;
 	if (cidrs_of(&s, &inc, &n_inc))
@@ -573,23 +593,17 @@ static int ranges_of(const struct iset *s, struct sig_port_range **v, size_t *n)
 int sig_port_resolve(const struct sig_vars *vars, const char *text, struct sig_port_set *out,
 		     char *err, size_t errlen)
 {
-	struct eval ev = { .vars = vars, .ports = true, .err = err, .errlen = errlen };
 	struct iset s = { 0 }, comp = { 0 };
 	int rc = -1;
 	memset(out, 0, sizeof(*out));
-	if (eval_expr(&ev, text, 0, &s))
+	int r = resolve_sets(vars, text, true, &s, &comp, err, errlen);
+	if (r < 0)
 		goto out;
-	if (s.n == 0) {
-		snprintf(err, errlen, "port '%s' matches nothing", text);
-		goto out;
-	}
-	if (iset_is_universe(&s, true)) {
+	if (r > 0) {
 		out->any = true;
 		rc = 0;
 		goto out;
 	}
-	if (iset_complement(&s, true, &comp))
-		goto oom;
 	if (comp.n < s.n) {
 		out->any = true;
 		if (ranges_of(&comp, &out->exclude, &out->n_exclude))
