@@ -19,24 +19,39 @@ void cli_print_usage(FILE *out)
 	fputs("usage: rampart-dp --pcap FILE --rules PATH [--rules PATH ...] --eve FILE\n"
 	      "                  [--simulate-ips] [--config FILE] [--var NAME=VALUE ...]\n"
 	      "                  [--stats FILE] [-- EAL ARGS]\n"
-	      "       rampart-dp --bridge IFACE_A:IFACE_B --rules PATH [...] --eve FILE\n"
-	      "                  [--pmd af_packet|af_xdp] [--workers 1] [--config FILE]\n"
-	      "                  [--var NAME=VALUE ...] [--stats FILE] [-- EAL ARGS]\n"
+	      "       rampart-dp --bridge IFACE_A:IFACE_B [--bridge ...] --rules PATH [...]\n"
+	      "                  --eve FILE [--workers N] [--pmd auto|af_xdp|af_packet]\n"
+	      "                  [--fail-mode fail-open|fail-closed] [--duration SECS]\n"
+	      "                  [--config FILE] [--var NAME=VALUE ...] [--stats FILE]\n"
+	      "                  [-- EAL ARGS]\n"
+	      "       rampart-dp --ports DEV_A:DEV_B [--ports ...] ... (as --bridge)\n"
 	      "\n"
 	      "  --pcap FILE        read packets from a capture (offline mode)\n"
 	      "  --bridge A:B       forward between kernel interfaces A and B (inline IPS:\n"
-	      "                     drop and reject rules stop packets; reject drops the\n"
-	      "                     packet without sending a TCP reset or ICMP error);\n"
-	      "                     runs until SIGINT/SIGTERM\n"
-	      "  --pmd NAME         bridge port driver: af_packet (default) or af_xdp\n"
-	      "  --workers N        worker count; this version runs exactly 1\n"
+	      "                     drop rules drop, reject rules also send TCP resets\n"
+	      "                     or ICMP unreachable); repeatable; runs until\n"
+	      "                     SIGINT/SIGTERM\n"
+	      "  --ports A:B        forward between DPDK ports A and B (ethdev names such\n"
+	      "                     as net_null0 made by '-- --vdev ...', or PCI NICs)\n"
+	      "  --pmd NAME         bridge port driver: auto (af_xdp, else af_packet),\n"
+	      "                     af_xdp or af_packet\n"
+	      "  --workers N        worker lcores (default: config dataplane.workers, 1)\n"
+	      "  --fail-mode MODE   fail-open or fail-closed when rules are not loaded yet,\n"
+	      "                     a worker stalls, pools run low or TX is full\n"
+	      "  --duration SECS    inline: stop by itself after SECS (as on SIGINT)\n"
 	      "  --rules PATH       rules file, or directory of *.rules (repeatable)\n"
 	      "  --eve FILE         EVE JSON alert log (truncated unless eve.append)\n"
 	      "  --simulate-ips     drop/reject rules block packets and log drops\n"
 	      "  --config FILE      YAML configuration\n"
 	      "  --var NAME=VALUE   set a rule variable, e.g. HOME_NET=[10.0.0.0/8]\n"
 	      "  --stats FILE       write run counters as one JSON object at exit\n"
-	      "  -- EAL ARGS        extra DPDK EAL arguments\n",
+	      "  -- EAL ARGS        extra DPDK EAL arguments\n"
+	      "\n"
+	      "  test only (failure injection for the e2e tests):\n"
+	      "  --test-fault stall-worker:I   on SIGUSR1 worker I stops polling\n"
+	      "  --test-fault delay-rules:S    compile the rules S seconds after forwarding starts\n"
+	      "  --test-fault drain-mbufs      on SIGUSR1 hold packet buffers until the pools\n"
+	      "                                are below low water; SIGUSR2 returns them\n",
 	      out);
 }
 
@@ -100,29 +115,80 @@ static int add_var(struct cli_options *o, const char *arg, char *err, size_t err
 	return 0;
 }
 
-/* "A:B" -> two interface names. */
-static int set_bridge(struct cli_options *o, const char *v, char *err, size_t errlen)
+/* "A:B" -> one port pair (--bridge: interfaces, --ports: DPDK ports). */
+static int add_pair(struct cli_options *o, const char *flag, const char *v, char *err,
+		    size_t errlen)
 {
 	const char *colon = strchr(v, ':');
+	struct cli_pair *pair;
 
-	if (o->bridge_a) {
-		snprintf(err, errlen, "--bridge: this version bridges one interface pair");
+	if (o->n_pairs == CLI_MAX_PAIRS) {
+		snprintf(err, errlen, "%s: at most %d port pairs", flag, CLI_MAX_PAIRS);
 		return -1;
 	}
-	if (!colon || colon == v || colon[1] == '\0' || strchr(colon + 1, ':')) {
-		snprintf(err, errlen, "--bridge %s: expected IFACE_A:IFACE_B", v);
+	/* PCI addresses hold ':' too, so --ports splits at the last one that
+	 * leaves two non-empty names; a bridge takes exactly one. */
+	if (strcmp(flag, "--ports") == 0)
+		colon = strrchr(v, ':');
+	if (!colon || colon == v || colon[1] == '\0' ||
+	    (strcmp(flag, "--bridge") == 0 && strchr(colon + 1, ':'))) {
+		snprintf(err, errlen, "%s %s: expected %s", flag, v,
+			 strcmp(flag, "--bridge") == 0 ? "IFACE_A:IFACE_B" : "DEV_A:DEV_B");
 		return -1;
 	}
-	o->bridge_a = strndup(v, (size_t)(colon - v));
-	o->bridge_b = strdup(colon + 1);
-	if (!o->bridge_a || !o->bridge_b) {
-		snprintf(err, errlen, "--bridge: out of memory");
+	pair = &o->pairs[o->n_pairs];
+	pair->a = strndup(v, (size_t)(colon - v));
+	pair->b = strdup(colon + 1);
+	pair->dpdk_ports = strcmp(flag, "--ports") == 0;
+	o->n_pairs++;
+	if (!pair->a || !pair->b) {
+		snprintf(err, errlen, "%s: out of memory", flag);
 		return -1;
 	}
-	if (strcmp(o->bridge_a, o->bridge_b) == 0) {
-		snprintf(err, errlen, "--bridge %s: the two interfaces must differ", v);
+	if (strcmp(pair->a, pair->b) == 0) {
+		snprintf(err, errlen, "%s %s: the two sides must differ", flag, v);
 		return -1;
 	}
+	for (unsigned i = 0; i + 1 < o->n_pairs; i++) {
+		const struct cli_pair *q = &o->pairs[i];
+
+		if (strcmp(q->a, pair->a) == 0 || strcmp(q->b, pair->a) == 0 ||
+		    strcmp(q->a, pair->b) == 0 || strcmp(q->b, pair->b) == 0) {
+			snprintf(err, errlen, "%s %s: a port is in two pairs", flag, v);
+			return -1;
+		}
+	}
+	o->bridge_a = o->pairs[0].a;
+	o->bridge_b = o->pairs[0].b;
+	return 0;
+}
+
+static int parse_fault(struct cli_options *o, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long n;
+
+	if (strcmp(v, "drain-mbufs") == 0) {
+		o->fault = CLI_FAULT_DRAIN_MBUFS;
+		return 0;
+	}
+	if (strncmp(v, "stall-worker:", 13) == 0) {
+		o->fault = CLI_FAULT_STALL_WORKER;
+		v += 13;
+	} else if (strncmp(v, "delay-rules:", 12) == 0) {
+		o->fault = CLI_FAULT_DELAY_RULES;
+		v += 12;
+	} else {
+		snprintf(err, errlen, "--test-fault %s: expected stall-worker:I, delay-rules:SECS or "
+				      "drain-mbufs", v);
+		return -1;
+	}
+	n = strtoul(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || n > 3600) {
+		snprintf(err, errlen, "--test-fault: %s: expected a number", v);
+		return -1;
+	}
+	o->fault_arg = (unsigned)n;
 	return 0;
 }
 
@@ -144,6 +210,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 	bool pmd_given = false;
 
 	memset(o, 0, sizeof(*o));
+	o->fail_mode = -1;
 	for (int i = 1; i < argc; i++) {
 		char flag[64];
 		const char *arg = argv[i], *inline_value = NULL, *eq, *v;
@@ -179,7 +246,9 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 		    strcmp(flag, "--eve") != 0 && strcmp(flag, "--config") != 0 &&
 		    strcmp(flag, "--stats") != 0 && strcmp(flag, "--var") != 0 &&
 		    strcmp(flag, "--bridge") != 0 && strcmp(flag, "--pmd") != 0 &&
-		    strcmp(flag, "--workers") != 0) {
+		    strcmp(flag, "--workers") != 0 && strcmp(flag, "--ports") != 0 &&
+		    strcmp(flag, "--fail-mode") != 0 && strcmp(flag, "--duration") != 0 &&
+		    strcmp(flag, "--test-fault") != 0) {
 			snprintf(err, errlen, "%s: unknown option (see --help)", arg);
 			goto fail;
 		}
@@ -192,8 +261,28 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 		} else if (strcmp(flag, "--var") == 0) {
 			if (add_var(o, v, err, errlen) != 0)
 				goto fail;
-		} else if (strcmp(flag, "--bridge") == 0) {
-			if (set_bridge(o, v, err, errlen) != 0)
+		} else if (strcmp(flag, "--bridge") == 0 || strcmp(flag, "--ports") == 0) {
+			if (add_pair(o, flag, v, err, errlen) != 0)
+				goto fail;
+		} else if (strcmp(flag, "--fail-mode") == 0) {
+			if (strcmp(v, "fail-open") == 0) {
+				o->fail_mode = 0;
+			} else if (strcmp(v, "fail-closed") == 0) {
+				o->fail_mode = 1;
+			} else {
+				snprintf(err, errlen, "--fail-mode %s: expected fail-open or fail-closed", v);
+				goto fail;
+			}
+		} else if (strcmp(flag, "--duration") == 0) {
+			char *end;
+
+			o->duration = strtod(v, &end);
+			if (*end != '\0' || !(o->duration > 0) || o->duration > 1e7) {
+				snprintf(err, errlen, "--duration %s: expected a positive number of seconds", v);
+				goto fail;
+			}
+		} else if (strcmp(flag, "--test-fault") == 0) {
+			if (parse_fault(o, v, err, errlen) != 0)
 				goto fail;
 		} else if (strcmp(flag, "--pmd") == 0) {
 			if (pmd_given) {
@@ -201,19 +290,25 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 				goto fail;
 			}
 			pmd_given = true;
-			if (strcmp(v, "af_packet") == 0) {
+			if (strcmp(v, "auto") == 0) {
+				o->pmd = CLI_PMD_AUTO;
+			} else if (strcmp(v, "af_packet") == 0) {
 				o->pmd = CLI_PMD_AF_PACKET;
 			} else if (strcmp(v, "af_xdp") == 0) {
 				o->pmd = CLI_PMD_AF_XDP;
 			} else {
-				snprintf(err, errlen, "--pmd %s: expected af_packet or af_xdp", v);
+				snprintf(err, errlen, "--pmd %s: expected auto, af_xdp or af_packet", v);
 				goto fail;
 			}
 		} else if (strcmp(flag, "--workers") == 0) {
-			if (strcmp(v, "1") != 0) {
-				snprintf(err, errlen, "--workers %s: this version runs exactly 1 worker", v);
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (*end != '\0' || n < 1 || n > 64) {
+				snprintf(err, errlen, "--workers %s: expected 1 to 64", v);
 				goto fail;
 			}
+			o->workers = (unsigned)n;
 		} else {
 			const char **slot = strcmp(flag, "--pcap") == 0  ? &o->pcap_path
 					    : strcmp(flag, "--eve") == 0   ? &o->eve_path
@@ -226,16 +321,21 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 			*slot = v;
 		}
 	}
-	if (o->pcap_path && o->bridge_a) {
-		snprintf(err, errlen, "--pcap and --bridge are mutually exclusive");
+	if (o->pcap_path && o->n_pairs) {
+		snprintf(err, errlen, "--pcap and --bridge/--ports are mutually exclusive");
 		goto fail;
 	}
-	if (!o->pcap_path && !o->bridge_a) {
+	if (!o->pcap_path && !o->n_pairs) {
 		snprintf(err, errlen, "--pcap FILE or --bridge IFACE_A:IFACE_B is required (see --help)");
 		goto fail;
 	}
-	if (pmd_given && !o->bridge_a) {
+	if (pmd_given && !o->n_pairs) {
 		snprintf(err, errlen, "--pmd: only with --bridge");
+		goto fail;
+	}
+	if (o->pcap_path && (o->workers > 1 || o->fail_mode >= 0 || o->duration > 0 || o->fault)) {
+		snprintf(err, errlen, "--workers, --fail-mode, --duration and --test-fault are for "
+				      "inline mode (--bridge/--ports)");
 		goto fail;
 	}
 	if (o->n_rules_paths == 0) {
@@ -260,7 +360,9 @@ void cli_options_free(struct cli_options *o)
 	}
 	free(o->vars);
 	free(o->rules_paths);
-	free(o->bridge_a);
-	free(o->bridge_b);
+	for (unsigned i = 0; i < o->n_pairs; i++) {
+		free(o->pairs[i].a);
+		free(o->pairs[i].b);
+	}
 	memset(o, 0, sizeof(*o));
 }

@@ -5,9 +5,8 @@
  * files or DPDK; main() then validates the inputs. Everything after a bare
  * "--" is handed to the EAL untouched. The command line is a stable
  * interface (DESIGN.md "Interfaces"): extend it, never change a flag.
- * Exactly one of --pcap (offline) and --bridge (inline) is given; this
- * version bridges one interface pair with one worker, so a second --bridge
- * and --workers other than 1 are usage errors.
+ * Exactly one mode: --pcap (offline), or inline with one or more --bridge
+ * (kernel interface pairs) and/or --ports (DPDK port pairs) pairs.
  *
  * Thread rules: main thread, start-up only.
  */
@@ -25,15 +24,40 @@ struct cli_var {
 
 /* Packet I/O for --bridge: which kernel-interface PMD carries the ports. */
 enum cli_pmd {
-	CLI_PMD_AF_PACKET = 0, /* net_af_packet: works on any interface (default) */
+	CLI_PMD_AUTO = 0,      /* net_af_xdp, else net_af_packet (default) */
+	CLI_PMD_AF_PACKET,     /* net_af_packet: works on any interface */
 	CLI_PMD_AF_XDP,        /* net_af_xdp: native XDP, faster */
+};
+
+/* One inline port pair: two kernel interfaces (--bridge) or two DPDK
+ * ethdev names (--ports, devices made by the EAL arguments or NICs). */
+struct cli_pair {
+	char *a, *b;     /* owned */
+	bool dpdk_ports; /* --ports */
+};
+
+#define CLI_MAX_PAIRS 8
+
+/* --test-fault: failure injection for the e2e tests (see --help). */
+enum cli_fault {
+	CLI_FAULT_NONE = 0,
+	CLI_FAULT_STALL_WORKER, /* on SIGUSR1, worker `fault_arg` stops polling */
+	CLI_FAULT_DELAY_RULES,  /* rules compile `fault_arg` seconds after forwarding starts */
+	CLI_FAULT_DRAIN_MBUFS,  /* on SIGUSR1 take pool mbufs below low water; SIGUSR2 returns them */
 };
 
 struct cli_options {
 	const char *pcap_path;      /* --pcap (points into argv) */
-	char *bridge_a;             /* --bridge A:B, first interface (owned) */
-	char *bridge_b;             /* --bridge A:B, second interface (owned) */
+	char *bridge_a;             /* first pair's A side (alias of pairs[0].a), NULL offline */
+	char *bridge_b;             /* first pair's B side */
+	struct cli_pair pairs[CLI_MAX_PAIRS]; /* --bridge / --ports, in order */
+	unsigned n_pairs;
 	enum cli_pmd pmd;           /* --pmd, bridge mode only */
+	unsigned workers;           /* --workers, 0 = config / default */
+	int fail_mode;              /* --fail-mode: -1 unset, 0 open, 1 closed */
+	double duration;            /* --duration seconds, 0 = until a signal */
+	enum cli_fault fault;       /* --test-fault */
+	unsigned fault_arg;
 	const char **rules_paths;   /* --rules, in order (array owned) */
 	size_t n_rules_paths;
 	const char *eve_path;       /* --eve */

@@ -33,13 +33,32 @@ unsigned long eal_free_hugepages(void)
 
 int eal_lcore_map(char *buf, size_t len)
 {
+	return eal_lcore_map_n(buf, len, 1);
+}
+
+unsigned eal_cpu_count(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) == 0)
+		return 1;
+	return (unsigned)CPU_COUNT(&set);
+}
+
+int eal_lcore_map_n(char *buf, size_t len, unsigned n_lcores)
+{
+	char cpus[512];
 	cpu_set_t set;
 	size_t used;
 	int first = -1, prev = -1, n = 0;
 
-	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) == 0)
-		return snprintf(buf, len, "0@0") < (int)len ? 0 : -1;
-	used = (size_t)snprintf(buf, len, "0@(");
+	if (n_lcores == 0)
+		n_lcores = 1;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) == 0) {
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+	}
+	used = (size_t)snprintf(cpus, sizeof(cpus), "(");
 	/* emit runs "a-b" or "a", comma separated */
 	for (int cpu = 0; cpu <= CPU_SETSIZE; cpu++) {
 		bool in = cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set);
@@ -51,21 +70,32 @@ int eal_lcore_map(char *buf, size_t len)
 			continue;
 		}
 		if (first >= 0) {
-			if (used >= len)
+			if (used >= sizeof(cpus))
 				return -1;
 			if (first == prev)
-				used += (size_t)snprintf(buf + used, len - used, "%s%d", n ? "," : "", first);
+				used += (size_t)snprintf(cpus + used, sizeof(cpus) - used, "%s%d",
+							 n ? "," : "", first);
 			else
-				used += (size_t)snprintf(buf + used, len - used, "%s%d-%d", n ? "," : "",
-							 first, prev);
+				used += (size_t)snprintf(cpus + used, sizeof(cpus) - used, "%s%d-%d",
+							 n ? "," : "", first, prev);
 			n++;
 			first = -1;
 		}
 	}
-	if (used >= len)
+	if (used >= sizeof(cpus))
 		return -1;
-	used += (size_t)snprintf(buf + used, len - used, ")");
-	return used < len ? 0 : -1;
+	used += (size_t)snprintf(cpus + used, sizeof(cpus) - used, ")");
+	if (used >= sizeof(cpus))
+		return -1;
+	/* Every lcore floats over the same CPUs: "0@(0-1),1@(0-1),..." */
+	used = 0;
+	for (unsigned l = 0; l < n_lcores; l++) {
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%u@%s",
+					 l ? "," : "", l, cpus);
+		if (used >= len)
+			return -1;
+	}
+	return 0;
 }
 
 static bool user_has(char **user_argv, int user_argc, const char *const *flags)
@@ -145,13 +175,20 @@ too_long:
 int eal_args_build(struct eal_args *a, const char *prog, const char *pcap_path,
 		   char **user_argv, int user_argc, char *err, size_t errlen)
 {
+	return eal_args_build_lcores(a, prog, pcap_path, user_argv, user_argc, 1, err, errlen);
+}
+
+int eal_args_build_lcores(struct eal_args *a, const char *prog, const char *pcap_path,
+			  char **user_argv, int user_argc, unsigned n_lcores, char *err,
+			  size_t errlen)
+{
 	static const char *const lcore_flags[] = { "-l", "-c", "--lcores", NULL };
 	static const char *const mem_flags[] = { "--no-huge", "--in-memory", "-m", "--socket-mem",
 						 "--file-prefix", "--no-shconf", NULL };
 	static const char *const log_flags[] = { "--log-level", NULL };
 	static const char *const pci_flags[] = { "--no-pci", "-a", "--allow", "-b", "--block", NULL };
 	size_t cap = 0;
-	char buf[PATH_MAX + 64];
+	char buf[PATH_MAX + 2048];
 	char path[PATH_MAX];
 
 	memset(a, 0, sizeof(*a));
@@ -172,7 +209,7 @@ int eal_args_build(struct eal_args *a, const char *prog, const char *pcap_path,
 		}
 	}
 	if (!user_has(user_argv, user_argc, lcore_flags)) {
-		if (eal_lcore_map(buf, sizeof(buf)) != 0)
+		if (eal_lcore_map_n(buf, sizeof(buf), n_lcores) != 0)
 			snprintf(buf, sizeof(buf), "0@0");
 		if (push(a, &cap, "--lcores") != 0 || push(a, &cap, buf) != 0)
 			goto oom;
@@ -202,6 +239,11 @@ int eal_bridge_vdev(enum cli_pmd pmd, unsigned index, const char *iface, char *n
 		    size_t namelen, char *devargs, size_t devargslen, char *err, size_t errlen)
 {
 	const char *driver = pmd == CLI_PMD_AF_XDP ? "net_af_xdp" : "net_af_packet";
+
+	if (pmd == CLI_PMD_AUTO) {
+		snprintf(err, errlen, "--pmd auto: pick af_xdp or af_packet first");
+		return -1;
+	}
 	int n;
 
 	/* ',' and '=' separate devargs; Linux interface names may hold them. */

@@ -53,6 +53,23 @@ int eal_bridge_vdev(enum cli_pmd pmd, unsigned index, const char *iface, char *n
 /* "0@(0-1)" style lcore map for the calling process's affinity mask. */
 int eal_lcore_map(char *buf, size_t len);
 
+/*
+ * The same for n_lcores lcores, each floating over every CPU of the mask:
+ * "0@(0-1),1@(0-1),2@(0-1)". Inline mode runs lcore 0 = control thread,
+ * then the workers, then (software distribution) the distributor, so more
+ * lcores than CPUs is normal on a small box; the polling lcores then yield
+ * when idle. On a tuned host pass your own "-- --lcores 0@0,1@2,2@3".
+ */
+int eal_lcore_map_n(char *buf, size_t len, unsigned n_lcores);
+
+/* CPUs in the calling process's affinity mask (at least 1). */
+unsigned eal_cpu_count(void);
+
+/* eal_args_build for a run that needs n_lcores lcores (default mapping). */
+int eal_args_build_lcores(struct eal_args *out, const char *prog, const char *pcap_path,
+			  char **user_argv, int user_argc, unsigned n_lcores, char *err,
+			  size_t errlen);
+
 /* Free hugepages of the default size, from /proc/meminfo (0 if unknown). */
 unsigned long eal_free_hugepages(void);
 

@@ -1,7 +1,7 @@
 /*
- * main.c - rampart-dp: offline (--pcap) mode through DPDK's net_pcap, and
- * inline (--bridge A:B) mode between two kernel interfaces through
- * net_af_packet or net_af_xdp, with one worker on the main lcore.
+ * main.c - rampart-dp: offline (--pcap) mode through DPDK's net_pcap, with
+ * one worker on the main lcore; inline (--bridge / --ports) mode is
+ * inline.c's, started from here once the inputs are checked.
  *
  * The order matters for the exit status contract (DESIGN.md): everything a
  * user can get wrong (flags, config, capture, rules, output paths) is checked
@@ -22,6 +22,7 @@
 
 #include "dataplane/dpdk/cli.h"
 #include "dataplane/dpdk/eal.h"
+#include "dataplane/dpdk/inline.h"
 #include "dataplane/dpdk/pcap_source.h"
 #include "dataplane/dpdk/port.h"
 #include "dataplane/dpdk/rules_setup.h"
@@ -39,12 +40,16 @@
 /* Offline safety net: stop when the PMD delivers nothing for this long. */
 #define OFFLINE_IDLE_TIMEOUT_MS 5000u
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, usr1_received, usr2_received;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGUSR1)
+		usr1_received = 1;
+	else if (sig == SIGUSR2)
+		usr2_received = 1;
+	else
+		stop_requested = 1;
 }
 
 static int fail(int code, const char *msg)
@@ -63,9 +68,8 @@ struct run {
 	struct eve_writer *eve;
 	struct eal_args eal;
 	bool eal_up;
-	struct port_handle port;   /* offline: net_pcap; bridge: side A */
-	struct port_handle port_b; /* bridge: side B */
-	bool bridge;
+	struct port_handle port;   /* offline: net_pcap */
+	bool bridge;               /* inline mode (--bridge / --ports) */
 	struct engine_worker *worker;
 	struct worker_loop *loop;
 	struct worker_loop_result loop_result;
@@ -94,18 +98,22 @@ static int check_inputs(struct run *r, int argc, char **argv, char *err, size_t 
 		snprintf(err, errlen, "%s", msg);
 		return EXIT_USAGE;
 	}
-	r->bridge = r->cli.bridge_a != NULL;
+	r->bridge = r->cli.n_pairs > 0;
 	if (r->bridge) {
 		/* Inline: the front end enforces verdicts. */
 		r->cfg.mode = ENGINE_MODE_IPS;
 		r->capture.dlt = 1; /* DLT_EN10MB */
 		r->capture.link = LINK_ETHERNET;
-		if (if_nametoindex(r->cli.bridge_a) == 0 || if_nametoindex(r->cli.bridge_b) == 0) {
-			const char *bad = if_nametoindex(r->cli.bridge_a) == 0 ? r->cli.bridge_a
-									: r->cli.bridge_b;
+		for (unsigned i = 0; i < r->cli.n_pairs; i++) {
+			const struct cli_pair *pair = &r->cli.pairs[i];
 
-			snprintf(err, errlen, "--bridge: %s: no such interface", bad);
-			return EXIT_USAGE;
+			if (pair->dpdk_ports)
+				continue;
+			if (if_nametoindex(pair->a) == 0 || if_nametoindex(pair->b) == 0) {
+				snprintf(err, errlen, "--bridge: %s: no such interface",
+					 if_nametoindex(pair->a) == 0 ? pair->a : pair->b);
+				return EXIT_USAGE;
+			}
 		}
 	} else {
 		r->cfg.mode = r->cli.simulate_ips ? ENGINE_MODE_SIMULATE_IPS : ENGINE_MODE_IDS;
@@ -137,45 +145,18 @@ static int check_inputs(struct run *r, int argc, char **argv, char *err, size_t 
 	return rules_setup_load(&r->cli, &r->cfg, &r->rules, err, errlen);
 }
 
-/* Bridge mode: "--vdev A --vdev B" ahead of the user's EAL arguments. */
-struct bridge_vdevs {
-	char name[2][EAL_VDEV_NAME_MAX];
-	char devargs[2][EAL_VDEV_NAME_MAX + IF_NAMESIZE + 64];
-	char *argv[4 + 64];
-};
-
-static int build_eal_args(struct run *r, const char *prog, struct bridge_vdevs *bv, char *err,
-			  size_t errlen)
-{
-	const char *ifaces[2] = { r->cli.bridge_a, r->cli.bridge_b };
-	int user_argc = r->cli.eal_argc;
-
-	if (!r->bridge)
-		return eal_args_build(&r->eal, prog, r->cli.pcap_path, r->cli.eal_argv, user_argc,
-				      err, errlen);
-	if (user_argc > (int)(sizeof(bv->argv) / sizeof(bv->argv[0])) - 4) {
-		snprintf(err, errlen, "-- EAL ARGS: too many arguments");
-		return -1;
-	}
-	for (unsigned i = 0; i < 2; i++) {
-		if (eal_bridge_vdev(r->cli.pmd, i, ifaces[i], bv->name[i], sizeof(bv->name[i]),
-				    bv->devargs[i], sizeof(bv->devargs[i]), err, errlen) != 0)
-			return -1;
-		bv->argv[2 * i] = (char *)"--vdev";
-		bv->argv[2 * i + 1] = bv->devargs[i];
-	}
-	for (int i = 0; i < user_argc; i++)
-		bv->argv[4 + i] = r->cli.eal_argv[i];
-	return eal_args_build(&r->eal, prog, NULL, bv->argv, 4 + user_argc, err, errlen);
-}
-
 static int start_dpdk(struct run *r, const char *prog, char *err, size_t errlen)
 {
-	struct bridge_vdevs bv;
 	char **argv_copy;
 	int rc;
 
-	if (build_eal_args(r, prog, &bv, err, errlen) != 0)
+	/* Inline ports are hot-plugged by inline.c (so --pmd auto can fall
+	 * back); offline mode names its net_pcap vdev here. */
+	rc = r->bridge ? eal_args_build_lcores(&r->eal, prog, NULL, r->cli.eal_argv, r->cli.eal_argc,
+					       inline_lcores_needed(&r->cli, &r->cfg), err, errlen)
+		       : eal_args_build(&r->eal, prog, r->cli.pcap_path, r->cli.eal_argv,
+					r->cli.eal_argc, err, errlen);
+	if (rc != 0)
 		return EXIT_USAGE;
 	/* rte_eal_init permutes and overwrites argv entries: give it a
 	 * shallow copy so eal_args_free still frees every string. */
@@ -198,21 +179,14 @@ static int start_dpdk(struct run *r, const char *prog, char *err, size_t errlen)
 		return bad_args ? EXIT_USAGE : EXIT_INTERNAL;
 	}
 	r->eal_up = true;
-	if (!r->bridge)
-		return port_setup(EAL_PCAP_VDEV_NAME, 1, false, &r->port, err, errlen) != 0
-			       ? EXIT_INTERNAL
-			       : 0;
-	if (port_setup(bv.name[0], 1, true, &r->port, err, errlen) != 0 ||
-	    port_setup(bv.name[1], 1, true, &r->port_b, err, errlen) != 0) {
-		char msg[600];
+	if (r->bridge)
+		return 0;
+	{
+		struct port_options opt = { .n_queues = 1 };
 
-		/* The interface existed a moment ago; name it and the PMD. */
-		snprintf(msg, sizeof(msg), "--bridge %s:%s (--pmd %s): %s", r->cli.bridge_a,
-			 r->cli.bridge_b, r->cli.pmd == CLI_PMD_AF_XDP ? "af_xdp" : "af_packet", err);
-		snprintf(err, errlen, "%s", msg);
-		return EXIT_INTERNAL;
+		return port_setup(EAL_PCAP_VDEV_NAME, &opt, &r->port, err, errlen) != 0 ? EXIT_INTERNAL
+											 : 0;
 	}
-	return 0;
 }
 
 static int build_engine(struct run *r, char *err, size_t errlen)
@@ -238,19 +212,9 @@ static int build_engine(struct run *r, char *err, size_t errlen)
 	memset(&lc, 0, sizeof(lc));
 	lc.engine = r->worker;
 	lc.queues[0] = (struct worker_queue){ .rx_port = r->port.port_id, .rx_queue = 0,
-					      .tx_port = r->port.port_id, .tx_queue = 0,
 					      .link = r->capture.link };
 	lc.n_queues = 1;
-	lc.offline = !r->bridge;
 	lc.expected_packets = r->capture.packets;
-	if (r->bridge) {
-		/* A's traffic leaves on B and B's on A. */
-		lc.queues[0].tx_port = r->port_b.port_id;
-		lc.queues[1] = (struct worker_queue){ .rx_port = r->port_b.port_id, .rx_queue = 0,
-						      .tx_port = r->port.port_id, .tx_queue = 0,
-						      .link = LINK_ETHERNET };
-		lc.n_queues = 2;
-	}
 	lc.idle_timeout_ms = OFFLINE_IDLE_TIMEOUT_MS;
 	lc.stop = &stop_requested;
 	r->loop = worker_loop_new(&lc);
@@ -271,11 +235,6 @@ static int run_worker(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the output thread: %s", strerror(errno));
 		return EXIT_INTERNAL;
 	}
-	if (r->bridge) {
-		/* The contract callers wait for (DESIGN.md "Interfaces"). */
-		fputs("rampart-dp: forwarding\n", stdout);
-		fflush(stdout);
-	}
 	worker_loop_run(r->loop, &r->loop_result);
 	engine_worker_finish(r->worker);
 	if (output_thread_stop(r->output) != 0) {
@@ -295,8 +254,7 @@ static int write_stats(struct run *r, char *err, size_t errlen)
 {
 	struct eve_writer_stats ews;
 	struct run_stats s = {
-		.packets_read = r->bridge ? r->loop_result.received : r->capture.packets,
-		.inline_mode = r->bridge,
+		.packets_read = r->capture.packets,
 		.dlt = r->capture.dlt,
 		.link = r->capture.link,
 		.capture_read_error = r->capture.read_error ? r->capture.read_error_msg : NULL,
@@ -337,7 +295,6 @@ static void teardown(struct run *r)
 	rules_setup_free(&r->rules);
 	if (r->eal_up) {
 		port_teardown(&r->port);
-		port_teardown(&r->port_b);
 		rte_eal_cleanup();
 	}
 	eal_args_free(&r->eal);
@@ -362,8 +319,24 @@ int main(int argc, char **argv)
 	if (rc == 0) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		rc = build_engine(&r, err, sizeof(err));
+		signal(SIGUSR1, on_signal);
+		signal(SIGUSR2, on_signal);
 	}
+	if (rc == 0 && r.bridge) {
+		struct inline_input in = {
+			.cli = &r.cli, .cfg = &r.cfg, .rules = &r.rules, .eve = r.eve,
+			.stop = &stop_requested, .usr1 = &usr1_received, .usr2 = &usr2_received,
+			.wall_start = r.wall_start,
+		};
+
+		rc = inline_run(&in, err, sizeof(err));
+		if (rc != 0)
+			fail(rc, err);
+		teardown(&r);
+		return rc;
+	}
+	if (rc == 0)
+		rc = build_engine(&r, err, sizeof(err));
 	if (rc == 0)
 		rc = run_worker(&r, err, sizeof(err));
 	if (rc == 0)

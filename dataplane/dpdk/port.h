@@ -8,6 +8,9 @@
  * device has them (offline), and starts it. An inline (bridge) port asks
  * for no offloads (packet time comes from the worker's clock) and is put in
  * promiscuous mode, since it forwards frames addressed to other hosts.
+ * With rss, the port hashes IP/TCP/UDP with the key 0x6d5a repeated: a
+ * Toeplitz key whose hash is the same with source and destination
+ * swapped, so both directions of a flow reach the same queue (worker).
  * port_teardown() stops and closes it.
  *
  * Thread rules: main thread, after rte_eal_init().
@@ -32,9 +35,22 @@ struct port_handle {
 	int started;
 };
 
+struct port_options {
+	uint16_t n_queues;   /* RX and TX queue pairs */
+	bool inline_port;    /* promiscuous, no offloads */
+	bool rss;            /* spread RX over the queues with the symmetric key */
+	unsigned mbufs;      /* pool size; 0: PORT_POOL_MBUFS */
+};
+
 /* Returns 0, or -1 with a one-line message in err. */
-int port_setup(const char *dev_name, uint16_t n_queues, bool inline_port, struct port_handle *out,
+int port_setup(const char *dev_name, const struct port_options *opt, struct port_handle *out,
 	       char *err, size_t errlen);
+
+/*
+ * Can this port spread `n_queues` RX queues with a symmetric RSS hash
+ * (enough queues, IP/TCP/UDP hash types, a 40-byte Toeplitz key)?
+ */
+bool port_supports_symmetric_rss(uint16_t port_id, uint16_t n_queues);
 
 void port_teardown(struct port_handle *h);
 

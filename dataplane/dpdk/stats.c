@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "dataplane/dpdk/inline_worker.h"
 #include "dataplane/dpdk/worker.h"
 #include "dataplane/engine/detect/detect.h"
 #include "dataplane/engine/engine.h"
@@ -87,11 +88,70 @@ static json_t *drops_object(const struct run_stats *s, int *failed)
 	for (int r = 0; r < ENGINE_DROP__COUNT; r++)
 		put(o, engine_drop_reason_name((enum engine_drop_reason)r),
 		    json_integer(s->engine ? (json_int_t)s->engine->drops[r] : 0), failed);
+	if (s->forwarding) {
+		/* Inline: the front end's own reasons (the engine's verdicts are
+		 * above, by rule kind; "verdict" would count them twice). */
+		for (int r = 1; r < INLINE_DROP__COUNT; r++)
+			put(o, inline_drop_reason_name((enum inline_drop_reason)r),
+			    json_integer((json_int_t)s->forwarding->drops[r]), failed);
+	}
 	/* Losses before the engine (offline: should all stay 0). */
 	put(o, "rx_nombuf", json_integer(s->loop ? (json_int_t)s->loop->rx_nombuf : 0), failed);
 	put(o, "rx_missed", json_integer(s->loop ? (json_int_t)s->loop->imissed : 0), failed);
 	put(o, "rx_errors", json_integer(s->loop ? (json_int_t)s->loop->ierrors : 0), failed);
 	put(o, "rx_unaccounted", json_integer(s->loop ? (json_int_t)s->loop->unaccounted : 0), failed);
+	return o;
+}
+
+static json_t *forwarding_object(const struct inline_counters *c, int *failed)
+{
+	json_t *o = json_object(), *d = json_object();
+
+	if (!o || !d) {
+		json_decref(o);
+		json_decref(d);
+		*failed = 1;
+		return NULL;
+	}
+	put(o, "rx", json_integer((json_int_t)c->rx), failed);
+	put(o, "tx", json_integer((json_int_t)c->tx), failed);
+	put(o, "uninspected", json_integer((json_int_t)c->uninspected), failed);
+	put(o, "reject_frames", json_integer((json_int_t)c->reject_frames), failed);
+	put(o, "reject_nombuf", json_integer((json_int_t)c->reject_nombuf), failed);
+	put(o, "linearized", json_integer((json_int_t)c->linearized), failed);
+	put(o, "truncated", json_integer((json_int_t)c->truncated), failed);
+	for (int r = 0; r < INLINE_DROP__COUNT; r++)
+		put(d, inline_drop_reason_name((enum inline_drop_reason)r),
+		    json_integer((json_int_t)c->drops[r]), failed);
+	put(o, "dropped", d, failed);
+	return o;
+}
+
+static json_t *worker_object(const struct run_stats_worker *w, unsigned index, int *failed)
+{
+	const struct engine_worker_stats *e = w->engine;
+	json_t *o = json_object(), *drops = json_object();
+
+	if (!o || !drops) {
+		json_decref(o);
+		json_decref(drops);
+		*failed = 1;
+		return NULL;
+	}
+	put(o, "index", json_integer(index), failed);
+	put(o, "failed", json_boolean(w->failed), failed);
+	put(o, "packets", json_integer(e ? (json_int_t)e->packets : 0), failed);
+	put(o, "flows_created", json_integer((json_int_t)w->flows_created), failed);
+	put(o, "alerts", json_integer(e ? (json_int_t)e->alerts : 0), failed);
+	put(o, "dispatched", json_integer((json_int_t)w->dispatched), failed);
+	put(o, "engine_seconds", json_real(w->engine_seconds), failed);
+	for (int r = 0; r < ENGINE_DROP__COUNT; r++)
+		put(drops, engine_drop_reason_name((enum engine_drop_reason)r),
+		    json_integer(e ? (json_int_t)e->drops[r] : 0), failed);
+	put(o, "drops", drops, failed);
+	put(o, "decode_layers", layers_object(e, failed), failed);
+	if (w->fwd)
+		put(o, "forwarding", forwarding_object(w->fwd, failed), failed);
 	return o;
 }
 
@@ -160,17 +220,20 @@ int stats_write_json(const char *path, const struct run_stats *s, char *err, siz
 	}
 	put(root, "capture", capture, &failed);
 
-	/* Bridge mode only: what the worker sent on, and what it could not. */
-	if (s->inline_mode && s->loop) {
-		json_t *fwd = json_object();
+	/* Inline mode: what was forwarded, per worker and in total. */
+	if (s->inline_mode && s->forwarding)
+		put(root, "forwarding", forwarding_object(s->forwarding, &failed), &failed);
+	if (s->inline_mode && s->workers) {
+		json_t *arr = json_array();
 
-		if (fwd) {
-			put(fwd, "tx_packets", json_integer((json_int_t)s->loop->tx_packets), &failed);
-			put(fwd, "tx_dropped", json_integer((json_int_t)s->loop->tx_dropped), &failed);
-			put(fwd, "verdict_dropped",
-			    json_integer((json_int_t)s->loop->verdict_dropped), &failed);
-		}
-		put(root, "forwarding", fwd, &failed);
+		for (unsigned i = 0; arr && i < s->n_workers; i++)
+			if (json_array_append_new(arr, worker_object(&s->workers[i], i, &failed)) != 0)
+				failed = 1;
+		put(root, "workers", arr, &failed);
+		put(root, "distribution", json_string(s->distribution ? s->distribution : "none"),
+		    &failed);
+		put(root, "fail_mode", json_string(s->fail_mode ? s->fail_mode : "fail-open"), &failed);
+		put(root, "rules_loaded", json_boolean(s->rules_loaded), &failed);
 	}
 	if (failed)
 		goto oom;

@@ -18,6 +18,17 @@
 
 struct engine_worker_stats;
 struct worker_loop_result;
+struct inline_counters;
+
+/* Inline mode: one worker's share. */
+struct run_stats_worker {
+	const struct engine_worker_stats *engine;  /* NULL: rules never loaded */
+	uint64_t flows_created;
+	const struct inline_counters *fwd;         /* the worker lcore's own counters */
+	uint64_t dispatched;                       /* software mode: frames the distributor gave it */
+	double engine_seconds;
+	bool failed;                               /* the watchdog marked it stalled */
+};
 struct sig_ruleset;
 struct detect_build_stats;
 
@@ -38,6 +49,14 @@ struct run_stats {
 	double wall_seconds;
 	double cpu_seconds;
 	double engine_seconds;   /* time inside the engine (decode..detect), one core */
+
+	/* inline mode (inline_mode true); loop is NULL then */
+	unsigned n_workers;
+	const struct run_stats_worker *workers;
+	const struct inline_counters *forwarding;  /* all lcores together */
+	const char *distribution;                  /* "rss" / "software" */
+	const char *fail_mode;                     /* "fail-open" / "fail-closed" */
+	bool rules_loaded;
 };
 
 /* Returns 0, or -1 with "PATH: reason" in err. */

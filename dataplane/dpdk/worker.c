@@ -17,6 +17,7 @@
 
 #include "dataplane/engine/engine.h"
 #include "dataplane/engine/packet.h"
+#include "dataplane/dpdk/mbuf_view.h"
 
 /* Empty polls between two looks at the port counters (offline). */
 #define WORKER_STATS_POLL_EVERY 64u
@@ -27,11 +28,7 @@ struct worker_loop {
 	uint64_t ts_flag;
 	uint64_t last_ts_usec;
 	uint64_t pcap_cnt;      /* packets delivered so far (arrival order) */
-	uint64_t clock_base_usec; /* inline: CLOCK_REALTIME at loop start, and */
-	uint64_t clock_base_tsc;  /* the timer cycles at the same moment */
-	uint64_t burst_usec;      /* inline: wall-clock time of the current burst */
 	struct rte_mbuf *mbufs[WORKER_RX_BURST];
-	struct rte_mbuf *tx[WORKER_RX_BURST];
 	struct packet pkts[WORKER_RX_BURST];
 	uint8_t *scratch;       /* WORKER_RX_BURST slots of WORKER_SCRATCH_BYTES */
 };
@@ -68,100 +65,27 @@ void worker_loop_free(struct worker_loop *l)
 	rte_free(l);
 }
 
-/*
- * Copy a segment chain into dst (at most cap bytes). Walks the segments
- * themselves rather than trusting pkt_len: net_pcap builds chains with a
- * 16-bit length, so a frame above 64 KB arrives with a pkt_len its chain
- * does not hold. *cut is set when bytes had to be left out.
- */
-static uint32_t linearize(const struct rte_mbuf *m, uint8_t *dst, uint32_t cap, bool *cut)
-{
-	uint32_t off = 0;
-
-	for (const struct rte_mbuf *seg = m; seg; seg = seg->next) {
-		uint32_t n = seg->data_len;
-
-		if (n > cap - off) {
-			n = cap - off;
-			*cut = true;
-		}
-		memcpy(dst + off, rte_pktmbuf_mtod(seg, const uint8_t *), n);
-		off += n;
-		if (off == cap) {
-			if (seg->next)
-				*cut = true;
-			break;
-		}
-	}
-	if (off != rte_pktmbuf_pkt_len(m))
-		*cut = true;
-	return off;
-}
-
 /* Fill the packet view of mbuf m (slot i of the burst). */
 static void fill_packet(struct worker_loop *l, struct worker_loop_result *res, uint16_t i,
 			const struct worker_queue *q)
 {
 	struct rte_mbuf *m = l->mbufs[i];
 	struct packet *p = &l->pkts[i];
+	bool linearized, cut;
 
-	memset(p, 0, offsetof(struct packet, l3));
-	if (likely(m->nb_segs == 1 && m->next == NULL)) {
-		p->data = rte_pktmbuf_mtod(m, const uint8_t *);
-		p->len = m->data_len;
-	} else {
-		uint8_t *slot = l->scratch + (size_t)i * WORKER_SCRATCH_BYTES;
-		bool cut = false;
-
-		p->data = slot;
-		p->len = linearize(m, slot, WORKER_SCRATCH_BYTES, &cut);
-		res->linearized++;
-		if (cut)
-			res->truncated++;
-	}
-	p->wire_len = rte_pktmbuf_pkt_len(m) > p->len ? rte_pktmbuf_pkt_len(m) : p->len;
+	mbuf_view_fill(p, m, l->scratch + (size_t)i * WORKER_SCRATCH_BYTES, &linearized, &cut);
+	res->linearized += linearized;
+	res->truncated += cut;
 	if (l->ts_offset >= 0 && (m->ol_flags & l->ts_flag)) {
 		uint64_t ts = *RTE_MBUF_DYNFIELD(m, l->ts_offset, rte_mbuf_timestamp_t *);
 
 		l->last_ts_usec = ts;
 	} else {
 		res->no_timestamp++;
-		if (!l->cfg.offline)
-			l->last_ts_usec = l->burst_usec;
 	}
 	p->ts_usec = l->last_ts_usec;
 	p->pcap_cnt = ++l->pcap_cnt;
-	p->rss_hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
-	p->port = m->port;
 	p->link = q->link;
-}
-
-/* Inline: forward what passed, free the rest. Offline: free everything. */
-static void finish_burst(struct worker_loop *l, struct worker_loop_result *res,
-			 const struct worker_queue *q, uint16_t n)
-{
-	uint16_t n_tx = 0, sent;
-
-	if (l->cfg.offline) {
-		rte_pktmbuf_free_bulk(l->mbufs, n);
-		return;
-	}
-	for (uint16_t i = 0; i < n; i++) {
-		if (l->pkts[i].verdict == VERDICT_PASS) {
-			l->tx[n_tx++] = l->mbufs[i];
-		} else {
-			res->verdict_dropped++;
-			rte_pktmbuf_free(l->mbufs[i]);
-		}
-	}
-	if (n_tx == 0)
-		return;
-	sent = rte_eth_tx_burst(q->tx_port, q->tx_queue, l->tx, n_tx);
-	res->tx_packets += sent;
-	if (sent < n_tx) {
-		res->tx_dropped += (uint64_t)(n_tx - sent);
-		rte_pktmbuf_free_bulk(l->tx + sent, n_tx - sent);
-	}
 }
 
 /* Offline: is every packet of the capture received or counted lost? */
@@ -201,15 +125,8 @@ int worker_loop_run(struct worker_loop *l, struct worker_loop_result *res)
 	uint32_t empty_polls = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (l->cfg.offline && l->cfg.expected_packets == 0)
+	if (l->cfg.expected_packets == 0)
 		goto done;
-	if (!l->cfg.offline) {
-		struct timespec now;
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		l->clock_base_tsc = rte_get_timer_cycles();
-		l->clock_base_usec = (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u;
-	}
 	while (!*l->cfg.stop) {
 		bool any = false;
 
@@ -220,12 +137,6 @@ int worker_loop_run(struct worker_loop *l, struct worker_loop_result *res)
 			if (n == 0)
 				continue;
 			any = true;
-			if (!l->cfg.offline) {
-				uint64_t d = rte_get_timer_cycles() - l->clock_base_tsc;
-
-				l->burst_usec = l->clock_base_usec + d / hz * 1000000u +
-						d % hz * 1000000u / hz;
-			}
 			for (uint16_t i = 0; i < n; i++)
 				fill_packet(l, res, i, q);
 			/* One TSC read pair per burst (not per packet): it separates
@@ -234,18 +145,16 @@ int worker_loop_run(struct worker_loop *l, struct worker_loop_result *res)
 			uint64_t t0 = rte_rdtsc();
 			engine_process_burst(l->cfg.engine, l->pkts, n);
 			res->engine_cycles += rte_rdtsc() - t0;
-			finish_burst(l, res, q, n);
+			rte_pktmbuf_free_bulk(l->mbufs, n);
 			res->received += n;
 		}
 		if (any) {
 			last_progress = rte_get_timer_cycles();
 			empty_polls = 0;
-			if (l->cfg.offline && res->received >= l->cfg.expected_packets)
+			if (res->received >= l->cfg.expected_packets)
 				break;
 			continue;
 		}
-		if (!l->cfg.offline)
-			continue;
 		if (++empty_polls % WORKER_STATS_POLL_EVERY == 0) {
 			if (offline_done(l, res))
 				break;
@@ -259,7 +168,7 @@ int worker_loop_run(struct worker_loop *l, struct worker_loop_result *res)
 		res->stopped_by_signal = true;
 done:
 	read_port_counters(l, res);
-	if (l->cfg.offline && !res->stopped_by_signal) {
+	if (!res->stopped_by_signal) {
 		uint64_t explained = res->received + res->rx_nombuf + res->imissed + res->ierrors;
 
 		if (explained < l->cfg.expected_packets)

@@ -1,6 +1,7 @@
 /*
- * worker.h - rampart-dp's poll loop: RX bursts -> struct packet views ->
- * engine_process_burst -> verdicts -> free (offline) or TX (inline).
+ * worker.h - rampart-dp's offline poll loop: RX bursts from net_pcap ->
+ * struct packet views -> engine_process_burst -> free. (Inline mode has its
+ * own loops: inline_worker.h, distributor.h.)
  *
  * Contract: worker_loop_run() polls a list of (rx port, rx queue, tx port)
  * on the calling lcore until stopped. It fills packet views straight from
@@ -16,12 +17,6 @@
  * loop that sees no progress for `idle_timeout_ms` stops too and counts the
  * missing packets as `unaccounted`.
  *
- * Inline mode (offline == false, for the bridge): packets whose verdict is
- * PASS are sent in one burst to the queue's tx port; the rest are freed.
- * A frame without an RX timestamp gets the wall-clock time of its burst
- * (from the TSC, calibrated against CLOCK_REALTIME when the loop starts:
- * no system call per burst), so flows age in real time.
- *
  * Thread rules: one loop per lcore; the stop flag may be set from any
  * thread (signal handler included).
  */
@@ -32,17 +27,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dataplane/dpdk/mbuf_view.h"
+
 struct engine_worker;
 
 #define WORKER_RX_BURST 32
-#define WORKER_SCRATCH_BYTES 65536u
+#define WORKER_SCRATCH_BYTES MBUF_VIEW_SCRATCH_BYTES
 #define WORKER_MAX_QUEUES 16
 
 struct worker_queue {
 	uint16_t rx_port;
 	uint16_t rx_queue;
-	uint16_t tx_port;   /* inline only */
-	uint16_t tx_queue;  /* inline only */
 	uint8_t link;       /* enum link_type of frames on this port */
 };
 
@@ -50,7 +45,6 @@ struct worker_loop_config {
 	struct engine_worker *engine;
 	struct worker_queue queues[WORKER_MAX_QUEUES];
 	uint16_t n_queues;
-	bool offline;
 	uint64_t expected_packets;  /* offline: packets in the capture */
 	uint32_t idle_timeout_ms;   /* offline: no-progress safety net */
 	volatile sig_atomic_t *stop;
@@ -62,9 +56,6 @@ struct worker_loop_result {
 	uint64_t truncated;      /* frames cut: above a scratch slot, or a chain
 	                            shorter than its pkt_len (net_pcap, > 64 KB) */
 	uint64_t no_timestamp;   /* frames without an RX timestamp */
-	uint64_t tx_packets;     /* inline: forwarded */
-	uint64_t tx_dropped;     /* inline: TX queue full */
-	uint64_t verdict_dropped;/* inline: not forwarded by verdict */
 	uint64_t rx_nombuf, imissed, ierrors; /* port counters at the end */
 	uint64_t unaccounted;    /* offline: packets neither received nor counted lost */
 	uint64_t engine_cycles;  /* TSC cycles inside engine_process_burst: the

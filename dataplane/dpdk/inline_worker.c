@@ -1,0 +1,365 @@
+/*
+ * inline_worker.c - the inline worker loop (see inline_worker.h), in the
+ * shape of DPDK's examples/l3fwd: one burst in, one engine pass, one burst
+ * out per port.
+ */
+#include "dataplane/dpdk/inline_worker.h"
+
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "dataplane/dpdk/distributor.h"
+#include "dataplane/engine/engine.h"
+#include "dataplane/engine/verdict/reject.h"
+
+/* Polls between two looks at the pool fill level. */
+#define INLINE_POOL_CHECK_EVERY 256u
+/* Shared CPUs: empty polls before yielding, and before napping. */
+#define INLINE_IDLE_YIELD_AFTER 64u
+#define INLINE_IDLE_NAP_AFTER 2048u
+#define INLINE_IDLE_NAP_NSEC 20000l
+
+const char *inline_drop_reason_name(enum inline_drop_reason r)
+{
+	switch (r) {
+	case INLINE_DROP_VERDICT:
+		return "verdict";
+	case INLINE_DROP_NO_RULES:
+		return "no_rules";
+	case INLINE_DROP_WORKER_STALLED:
+		return "worker_stalled";
+	case INLINE_DROP_WORKER_RING_FULL:
+		return "worker_ring_full";
+	case INLINE_DROP_TX_FULL:
+		return "tx_full";
+	case INLINE_DROP_MBUF_LOW:
+		return "mbuf_low";
+	default:
+		return "unknown";
+	}
+}
+
+void inline_counters_add(struct inline_counters *sum, const struct inline_counters *c)
+{
+	sum->rx += c->rx;
+	sum->tx += c->tx;
+	sum->uninspected += c->uninspected;
+	sum->reject_frames += c->reject_frames;
+	sum->reject_nombuf += c->reject_nombuf;
+	sum->linearized += c->linearized;
+	sum->truncated += c->truncated;
+	for (int r = 0; r < INLINE_DROP__COUNT; r++)
+		sum->drops[r] += c->drops[r];
+}
+
+struct inline_worker *inline_worker_new(const struct inline_plane *plane, uint16_t index)
+{
+	struct inline_worker *w = rte_zmalloc("inline_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+
+	if (!w)
+		return NULL;
+	w->plane = plane;
+	w->index = index;
+	w->scratch = rte_malloc("inline_scratch", (size_t)INLINE_BURST * MBUF_VIEW_SCRATCH_BYTES,
+				RTE_CACHE_LINE_SIZE);
+	if (!w->scratch) {
+		rte_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void inline_worker_free(struct inline_worker *w)
+{
+	if (!w)
+		return;
+	rte_free(w->scratch);
+	rte_free(w);
+}
+
+void inline_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n,
+		     uint8_t fail_mode, struct inline_counters *c)
+{
+	uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
+
+	if (unlikely(sent < n) && fail_mode == INLINE_FAIL_OPEN) {
+		for (int tries = 0; tries < INLINE_TX_RETRIES && sent < n; tries++) {
+			rte_pause();
+			sent += rte_eth_tx_burst(port, queue, pkts + sent, n - sent);
+		}
+	}
+	c->tx += sent;
+	if (unlikely(sent < n)) {
+		c->drops[INLINE_DROP_TX_FULL] += (uint64_t)(n - sent);
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+}
+
+bool inline_pools_low(const struct inline_plane *plane)
+{
+	for (uint16_t i = 0; i < plane->n_ports; i++) {
+		struct rte_mempool *mp = plane->pool[plane->ports[i]];
+
+		if (mp && rte_mempool_avail_count(mp) < plane->mbuf_low_water)
+			return true;
+	}
+	return false;
+}
+
+void inline_idle_backoff(const struct inline_plane *plane, uint32_t empty_polls)
+{
+	struct timespec nap = { 0, INLINE_IDLE_NAP_NSEC };
+
+	if (!plane->shared_cpus || empty_polls < INLINE_IDLE_YIELD_AFTER)
+		return;
+	/* Only reached with nothing to do: the packet path never sleeps. */
+	if (empty_polls < INLINE_IDLE_NAP_AFTER)
+		sched_yield();
+	else
+		nanosleep(&nap, NULL);
+}
+
+/* Queue m for output port `port`. */
+static inline void emit(struct inline_worker *w, struct rte_mbuf *m, uint16_t port)
+{
+	if (w->plane->distribution == INLINE_DIST_SOFTWARE) {
+		m->port = port; /* the distributor transmits on m->port */
+		w->tx_ring_buf[w->tx_ring_n++] = m;
+	} else {
+		w->tx[port][w->tx_n[port]++] = m;
+	}
+}
+
+static void flush(struct inline_worker *w)
+{
+	const struct inline_plane *pl = w->plane;
+
+	if (pl->distribution == INLINE_DIST_SOFTWARE) {
+		unsigned n = w->tx_ring_n, sent;
+
+		if (n == 0)
+			return;
+		sent = rte_ring_enqueue_burst(w->tx_ring, (void **)w->tx_ring_buf, n, NULL);
+		w->c.tx += sent;
+		if (unlikely(sent < n)) {
+			w->c.drops[INLINE_DROP_TX_FULL] += n - sent;
+			rte_pktmbuf_free_bulk(w->tx_ring_buf + sent, n - sent);
+		}
+		w->tx_ring_n = 0;
+		return;
+	}
+	for (uint16_t i = 0; i < pl->n_ports; i++) {
+		uint16_t port = pl->ports[i];
+
+		if (w->tx_n[port] == 0)
+			continue;
+		inline_tx_burst(port, w->index, w->tx[port], w->tx_n[port], pl->fail_mode, &w->c);
+		w->tx_n[port] = 0;
+	}
+}
+
+/* Copy a built frame into a fresh mbuf and queue it for `port`. */
+static void send_frame(struct inline_worker *w, struct rte_mempool *mp, const uint8_t *frame,
+		       size_t len, uint16_t port)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	char *dst;
+
+	if (unlikely(!m)) {
+		w->c.reject_nombuf++;
+		return;
+	}
+	dst = rte_pktmbuf_append(m, (uint16_t)len);
+	if (unlikely(!dst)) {
+		rte_pktmbuf_free(m);
+		w->c.reject_nombuf++;
+		return;
+	}
+	memcpy(dst, frame, len);
+	w->c.reject_frames++;
+	emit(w, m, port);
+}
+
+/*
+ * A reject verdict: TCP gets a RST back to the sender (out of the port the
+ * packet came in on) and one on to the receiver (out of the peer port); UDP
+ * gets an ICMP port unreachable back to the sender. The builder declines
+ * packets that must not be answered (RSTs, ICMP errors, broadcasts, ...).
+ */
+static void send_rejects(struct inline_worker *w, const struct packet *p, uint16_t in_port)
+{
+	uint8_t frame[REJECT_FRAME_MAX];
+	struct rte_mempool *mp = w->plane->pool[in_port];
+	uint16_t out_port = w->plane->peer[in_port];
+	size_t len;
+
+	if (p->link != LINK_ETHERNET)
+		return;
+	if (p->ip_proto == 6) {
+		len = reject_build_tcp_rst(p, REJECT_TO_SOURCE, frame, sizeof(frame));
+		if (len)
+			send_frame(w, mp, frame, len, in_port);
+		len = reject_build_tcp_rst(p, REJECT_TO_DESTINATION, frame, sizeof(frame));
+		if (len)
+			send_frame(w, mp, frame, len, out_port);
+	} else if (p->ip_proto == 17) {
+		len = reject_build_icmp_unreach(p, frame, sizeof(frame));
+		if (len)
+			send_frame(w, mp, frame, len, in_port);
+	}
+}
+
+/* No engine (rules loading) or a pool below low water: the fail mode decides. */
+static void bypass_burst(struct inline_worker *w, uint16_t n, enum inline_drop_reason reason)
+{
+	if (w->plane->fail_mode == INLINE_FAIL_OPEN) {
+		for (uint16_t i = 0; i < n; i++)
+			emit(w, w->mbufs[i], w->plane->peer[w->mbufs[i]->port]);
+		w->c.uninspected += n;
+	} else {
+		rte_pktmbuf_free_bulk(w->mbufs, n);
+		w->c.drops[reason] += n;
+	}
+}
+
+static void process_burst(struct inline_worker *w, struct engine_worker *engine, uint16_t n)
+{
+	const struct inline_plane *pl = w->plane;
+	uint64_t now = wall_clock_now_usec(&w->clock), t0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = w->mbufs[i];
+		struct packet *p = &w->pkts[i];
+		bool linearized, cut;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(w->mbufs[i + 1], void *));
+		mbuf_view_fill(p, m, w->scratch + (size_t)i * MBUF_VIEW_SCRATCH_BYTES, &linearized,
+			       &cut);
+		w->c.linearized += linearized;
+		w->c.truncated += cut;
+		p->ts_usec = now;
+		p->link = pl->link[m->port];
+	}
+	t0 = rte_rdtsc();
+	engine_process_burst(engine, w->pkts, n);
+	w->engine_cycles += rte_rdtsc() - t0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = w->mbufs[i];
+		const struct packet *p = &w->pkts[i];
+
+		if (likely(p->verdict == VERDICT_PASS)) {
+			emit(w, m, pl->peer[m->port]);
+			continue;
+		}
+		if (p->verdict == VERDICT_REJECT)
+			send_rejects(w, p, m->port);
+		w->c.drops[INLINE_DROP_VERDICT]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* Take one burst: from the ring (software) or the next port's queue (rss). */
+static uint16_t take_burst(struct inline_worker *w, uint16_t *next_port)
+{
+	const struct inline_plane *pl = w->plane;
+
+	if (pl->distribution == INLINE_DIST_SOFTWARE)
+		return (uint16_t)rte_ring_dequeue_burst(w->rx_ring, (void **)w->mbufs, INLINE_BURST,
+							NULL);
+	for (uint16_t tries = 0; tries < pl->n_ports; tries++) {
+		uint16_t port = pl->ports[*next_port];
+		uint16_t n;
+
+		*next_port = (uint16_t)((*next_port + 1) % pl->n_ports);
+		n = rte_eth_rx_burst(port, w->index, w->mbufs, INLINE_BURST);
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
+/* A test fault or a watchdog verdict: stop touching packets until exit. */
+static void park(struct inline_worker *w)
+{
+	struct timespec ms = { 0, 1000000l };
+
+	while (!w->plane->stop)
+		nanosleep(&ms, NULL);
+}
+
+int inline_worker_main(void *arg)
+{
+	struct inline_worker *w = arg;
+	const struct inline_plane *pl = w->plane;
+	const bool rss = pl->distribution == INLINE_DIST_RSS;
+	uint32_t empty_polls = 0, polls = 0;
+	uint16_t next_port = 0;
+	bool pools_low = false;
+
+	wall_clock_init(&w->clock);
+	for (;;) {
+		struct engine_worker *engine;
+		uint16_t n;
+
+		__atomic_fetch_add(&w->heartbeat, 1, __ATOMIC_RELAXED);
+		if (unlikely(__atomic_load_n(&w->stall_requested, __ATOMIC_RELAXED))) {
+			park(w);
+			break;
+		}
+		if (rss) {
+			/* Handover protocol with the watchdog (inline.c): the
+			 * queues are ours only between an odd poll_seq and the
+			 * next even one, and only if `failed` is still clear
+			 * after we went odd (both seq_cst, so one side always
+			 * sees the other). */
+			__atomic_fetch_add(&w->poll_seq, 1, __ATOMIC_SEQ_CST);
+			if (unlikely(__atomic_load_n(&w->failed, __ATOMIC_SEQ_CST))) {
+				__atomic_fetch_add(&w->poll_seq, 1, __ATOMIC_SEQ_CST);
+				park(w);
+				break;
+			}
+		}
+		if (pl->stop || (pl->stop_rx && (rss || (__atomic_load_n(&pl->distributor->rx_stopped,
+									  __ATOMIC_ACQUIRE) &&
+						      rte_ring_empty(w->rx_ring))))) {
+			if (rss)
+				__atomic_fetch_add(&w->poll_seq, 1, __ATOMIC_RELEASE);
+			break;
+		}
+		n = take_burst(w, &next_port);
+		if (n == 0) {
+			if (rss)
+				__atomic_fetch_add(&w->poll_seq, 1, __ATOMIC_RELEASE);
+			inline_idle_backoff(pl, ++empty_polls);
+			continue;
+		}
+		empty_polls = 0;
+		w->c.rx += n;
+		if (rss && ++polls % INLINE_POOL_CHECK_EVERY == 0)
+			pools_low = inline_pools_low(pl);
+		engine = __atomic_load_n(&w->engine, __ATOMIC_ACQUIRE);
+		if (unlikely(!engine))
+			bypass_burst(w, n, INLINE_DROP_NO_RULES);
+		else if (unlikely(pools_low))
+			bypass_burst(w, n, INLINE_DROP_MBUF_LOW);
+		else
+			process_burst(w, engine, n);
+		flush(w);
+		if (rss)
+			__atomic_fetch_add(&w->poll_seq, 1, __ATOMIC_RELEASE);
+	}
+	flush(w);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
