@@ -115,6 +115,24 @@ static int add_var(struct cli_options *o, const char *arg, char *err, size_t err
 	return 0;
 }
 
+/* A DPDK port name as --ports can split it: no ':' at all (net_null0), or
+ * a PCI address ("0000:03:00.0", "03:00.0") whose last group holds '.'. */
+static bool plausible_port_name(const char *s, size_t len)
+{
+	const char *last = NULL;
+	unsigned colons = 0;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == ':') {
+			last = s + i;
+			colons++;
+		}
+	}
+	return !last || (colons <= 2 && memchr(last, '.', len - (size_t)(last - s)) != NULL);
+}
+
 /* "A:B" -> one port pair (--bridge: interfaces, --ports: DPDK ports). */
 static int add_pair(struct cli_options *o, const char *flag, const char *v, char *err,
 		    size_t errlen)
@@ -126,10 +144,17 @@ static int add_pair(struct cli_options *o, const char *flag, const char *v, char
 		snprintf(err, errlen, "%s: at most %d port pairs", flag, CLI_MAX_PAIRS);
 		return -1;
 	}
-	/* PCI addresses hold ':' too, so --ports splits at the last one that
-	 * leaves two non-empty names; a bridge takes exactly one. */
-	if (strcmp(flag, "--ports") == 0)
-		colon = strrchr(v, ':');
+	/* PCI addresses hold ':' too, so --ports splits at the first ':'
+	 * that leaves two plausible names; a bridge takes exactly one. */
+	if (strcmp(flag, "--ports") == 0) {
+		for (const char *c = strchr(v, ':'); c; c = strchr(c + 1, ':')) {
+			if (plausible_port_name(v, (size_t)(c - v)) &&
+			    plausible_port_name(c + 1, strlen(c + 1))) {
+				colon = c;
+				break;
+			}
+		}
+	}
 	if (!colon || colon == v || colon[1] == '\0' ||
 	    (strcmp(flag, "--bridge") == 0 && strchr(colon + 1, ':'))) {
 		snprintf(err, errlen, "%s %s: expected %s", flag, v,

@@ -63,6 +63,9 @@ struct inline_state {
 	double dist_last_change;
 	bool dist_warned;
 	struct inline_counters rescue;
+	/* --stats: firewall rule hits */
+	uint64_t *fw_hits;
+	const char **fw_names;
 	/* drain-mbufs fault */
 	struct rte_mbuf **held;
 	unsigned n_held, held_cap;
@@ -610,6 +613,31 @@ static void fill_stats(struct inline_state *st, struct run_stats *s,
 	s->rules_loaded = st->rules_loaded;
 }
 
+/* Firewall rule hits summed over the workers (names from the policy). */
+static void fill_rule_hits(struct inline_state *st, struct run_stats *s)
+{
+	uint32_t n = 0;
+
+	if (!st->policy || !st->engines[0] || !engine_worker_fw_rule_hits(st->engines[0], &n) || n == 0)
+		return;
+	st->fw_hits = calloc(n, sizeof(*st->fw_hits));
+	st->fw_names = calloc(n, sizeof(*st->fw_names));
+	if (!st->fw_hits || !st->fw_names)
+		return;
+	for (uint16_t w = 0; w < st->plane.n_workers; w++) {
+		uint32_t k = 0;
+		const uint64_t *h = engine_worker_fw_rule_hits(st->engines[w], &k);
+
+		for (uint32_t i = 0; h && i < k && i < n; i++)
+			st->fw_hits[i] += h[i];
+	}
+	for (uint32_t i = 0; i < n; i++)
+		st->fw_names[i] = fw_policy_rule_name(st->policy, i + 1 == n ? FW_RULE_DEFAULT : i);
+	s->fw_rule_hits = st->fw_hits;
+	s->fw_rule_names = st->fw_names;
+	s->n_fw_rules = n;
+}
+
 static int write_stats(struct inline_state *st, char *err, size_t errlen)
 {
 	static struct run_stats_worker ws[INLINE_MAX_WORKERS];
@@ -624,6 +652,7 @@ static int write_stats(struct inline_state *st, char *err, size_t errlen)
 	};
 
 	fill_stats(st, &s, ws, &total, &sum, &flows);
+	fill_rule_hits(st, &s);
 	if (st->in->eve) {
 		eve_writer_get_stats(st->in->eve, &ews);
 		s.eve_records_written = ews.records_written;
@@ -640,6 +669,8 @@ static void teardown(struct inline_state *st)
 	if (st->n_held)
 		fault_release_mbufs(st);
 	free(st->held);
+	free(st->fw_hits);
+	free(st->fw_names);
 	for (uint16_t i = 0; i < pl->n_workers; i++)
 		engine_worker_free(st->engines[i]);
 	if (st->detect)

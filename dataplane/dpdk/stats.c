@@ -103,6 +103,23 @@ static json_t *drops_object(const struct run_stats *s, int *failed)
 	return o;
 }
 
+static json_t *firewall_object(const struct engine_worker_stats *e, int *failed)
+{
+	json_t *o = json_object();
+
+	if (!o) {
+		*failed = 1;
+		return NULL;
+	}
+	put(o, "classified", json_integer(e ? (json_int_t)e->fw_classified : 0), failed);
+	put(o, "allowed", json_integer(e ? (json_int_t)e->fw_allowed : 0), failed);
+	put(o, "denied", json_integer(e ? (json_int_t)e->fw_denied : 0), failed);
+	put(o, "rejected", json_integer(e ? (json_int_t)e->fw_rejected : 0), failed);
+	put(o, "would_block", json_integer(e ? (json_int_t)e->fw_would_block : 0), failed);
+	put(o, "logged", json_integer(e ? (json_int_t)e->fw_records : 0), failed);
+	return o;
+}
+
 static json_t *forwarding_object(const struct inline_counters *c, int *failed)
 {
 	json_t *o = json_object(), *d = json_object();
@@ -180,6 +197,22 @@ int stats_write_json(const char *path, const struct run_stats *s, char *err, siz
 	if (s->eve_records_written != UINT64_MAX)
 		put(root, "eve_records", json_integer((json_int_t)s->eve_records_written), &failed);
 	put(root, "drops", drops_object(s, &failed), &failed);
+	put(root, "bypassed_flows", json_integer(e ? (json_int_t)e->bypassed_flows : 0), &failed);
+	put(root, "bypassed_packets", json_integer(e ? (json_int_t)e->bypassed_packets : 0), &failed);
+	put(root, "firewall", firewall_object(e, &failed), &failed);
+	if (s->n_fw_rules) {
+		json_t *hits = json_array();
+
+		for (unsigned i = 0; hits && i < s->n_fw_rules; i++) {
+			json_t *h = json_object();
+
+			put(h, "rule", json_string(s->fw_rule_names[i]), &failed);
+			put(h, "hits", json_integer((json_int_t)s->fw_rule_hits[i]), &failed);
+			if (json_array_append_new(hits, h) != 0)
+				failed = 1;
+		}
+		put(root, "firewall_rule_hits", hits, &failed);
+	}
 	put(root, "wall_seconds", json_real(s->wall_seconds), &failed);
 	put(root, "cpu_seconds", json_real(s->cpu_seconds), &failed);
 	put(root, "engine_seconds", json_real(s->engine_seconds), &failed);

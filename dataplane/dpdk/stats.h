@@ -57,6 +57,11 @@ struct run_stats {
 	const char *distribution;                  /* "rss" / "software" */
 	const char *fail_mode;                     /* "fail-open" / "fail-closed" */
 	bool rules_loaded;
+	/* firewall rule hits, all workers: names[i] / hits[i], the last one
+	 * is the default action; n 0 without a policy */
+	const char *const *fw_rule_names;
+	const uint64_t *fw_rule_hits;
+	unsigned n_fw_rules;
 };
 
 /* Returns 0, or -1 with "PATH: reason" in err. */

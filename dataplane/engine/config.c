@@ -3,7 +3,9 @@
  *
  * The whole document is loaded into libyaml's node tree first; a walker then
  * checks each mapping against a table of known keys. Loading the tree keeps
- * every node's start mark, so each error can name the exact line.
+ * every node's start mark, so each error can name the exact line. The
+ * firewall section has its own file (config_firewall.c); the walk helpers
+ * both use are declared in config_internal.h.
  */
 #include "dataplane/engine/config.h"
 
@@ -16,18 +18,9 @@
 
 #include <yaml.h>
 
-struct config_walk {
-	struct engine_config *cfg;
-	yaml_document_t *doc;
-	const char *name; /* file name for messages */
-	char *err;
-	size_t errlen;
-};
+#include "dataplane/engine/config_internal.h"
 
-static int walk_error(struct config_walk *w, const yaml_node_t *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int walk_error(struct config_walk *w, const yaml_node_t *node, const char *fmt, ...)
+int config_walk_error(struct config_walk *w, const yaml_node_t *node, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -41,33 +34,33 @@ static int walk_error(struct config_walk *w, const yaml_node_t *node, const char
 	return -1;
 }
 
-static const char *scalar_text(const yaml_node_t *node)
+const char *config_scalar_text(const yaml_node_t *node)
 {
 	return (const char *)node->data.scalar.value;
 }
 
 /* A YAML 1.1 boolean as Suricata accepts it. */
-static int parse_bool(struct config_walk *w, const yaml_node_t *node, const char *key, bool *out)
+int config_parse_bool(struct config_walk *w, const yaml_node_t *node, const char *key, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1", "True", "Yes", "TRUE", "YES" };
 	static const char *const no[] = { "false", "no", "off", "0", "False", "No", "FALSE", "NO" };
 
 	if (node->type != YAML_SCALAR_NODE)
-		return walk_error(w, node, "%s: expected true or false", key);
+		return config_walk_error(w, node, "%s: expected true or false", key);
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcmp(scalar_text(node), yes[i]) == 0) {
+		if (strcmp(config_scalar_text(node), yes[i]) == 0) {
 			*out = true;
 			return 0;
 		}
-		if (strcmp(scalar_text(node), no[i]) == 0) {
+		if (strcmp(config_scalar_text(node), no[i]) == 0) {
 			*out = false;
 			return 0;
 		}
 	}
-	return walk_error(w, node, "%s: expected true or false, got '%s'", key, scalar_text(node));
+	return config_walk_error(w, node, "%s: expected true or false, got '%s'", key, config_scalar_text(node));
 }
 
-static int parse_u32(struct config_walk *w, const yaml_node_t *node, const char *key,
+int config_parse_u32(struct config_walk *w, const yaml_node_t *node, const char *key,
 		     uint32_t min, uint32_t max, uint32_t *out)
 {
 	const char *s;
@@ -75,42 +68,35 @@ static int parse_u32(struct config_walk *w, const yaml_node_t *node, const char 
 	unsigned long long v;
 
 	if (node->type != YAML_SCALAR_NODE)
-		return walk_error(w, node, "%s: expected a number", key);
-	s = scalar_text(node);
+		return config_walk_error(w, node, "%s: expected a number", key);
+	s = config_scalar_text(node);
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (s[0] == '\0' || s[0] == '-' || *end != '\0' || errno != 0)
-		return walk_error(w, node, "%s: expected a number, got '%s'", key, s);
+		return config_walk_error(w, node, "%s: expected a number, got '%s'", key, s);
 	if (v < min || v > max)
-		return walk_error(w, node, "%s: %llu is out of range [%" PRIu32 ", %" PRIu32 "]",
+		return config_walk_error(w, node, "%s: %llu is out of range [%" PRIu32 ", %" PRIu32 "]",
 				  key, v, min, max);
 	*out = (uint32_t)v;
 	return 0;
 }
 
-/*
- * Iterate a mapping's pairs: calls `fn` with each scalar key. Non-scalar keys
- * and non-mapping nodes are errors naming `where`.
- */
-typedef int (*pair_fn)(struct config_walk *w, const char *key, const yaml_node_t *key_node,
-		       const yaml_node_t *value);
-
-static int walk_mapping(struct config_walk *w, const yaml_node_t *map, const char *where, pair_fn fn)
+int config_walk_mapping(struct config_walk *w, const yaml_node_t *map, const char *where, pair_fn fn)
 {
 	if (map->type == YAML_SCALAR_NODE && map->data.scalar.length == 0)
 		return 0; /* "flow:" with nothing under it */
 	if (map->type != YAML_MAPPING_NODE)
-		return walk_error(w, map, "%s: expected a mapping", where);
+		return config_walk_error(w, map, "%s: expected a mapping", where);
 	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
 	     pair < map->data.mapping.pairs.top; pair++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, pair->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, pair->value);
 
 		if (!k || !v)
-			return walk_error(w, map, "%s: malformed mapping", where);
+			return config_walk_error(w, map, "%s: malformed mapping", where);
 		if (k->type != YAML_SCALAR_NODE)
-			return walk_error(w, k, "%s: keys must be plain names", where);
-		if (fn(w, scalar_text(k), k, v) != 0)
+			return config_walk_error(w, k, "%s: keys must be plain names", where);
+		if (fn(w, config_scalar_text(k), k, v) != 0)
 			return -1;
 	}
 	return 0;
@@ -122,11 +108,11 @@ static int var_group(struct config_walk *w, const char *key, const yaml_node_t *
 	const char *group = is_port ? "vars.port-groups" : "vars.address-groups";
 
 	if (v->type != YAML_SCALAR_NODE)
-		return walk_error(w, v, "%s.%s: expected a string value", group, key);
+		return config_walk_error(w, v, "%s.%s: expected a string value", group, key);
 	if (key[0] == '\0' || strpbrk(key, " \t$[],!") != NULL)
-		return walk_error(w, kn, "%s: invalid variable name '%s'", group, key);
-	if (engine_config_set_var(w->cfg, key, scalar_text(v), is_port) != 0)
-		return walk_error(w, v, "%s.%s: out of memory", group, key);
+		return config_walk_error(w, kn, "%s: invalid variable name '%s'", group, key);
+	if (engine_config_set_var(w->cfg, key, config_scalar_text(v), is_port) != 0)
+		return config_walk_error(w, v, "%s.%s: out of memory", group, key);
 	return 0;
 }
 
@@ -146,10 +132,10 @@ static int vars_pair(struct config_walk *w, const char *key, const yaml_node_t *
 		     const yaml_node_t *v)
 {
 	if (strcmp(key, "address-groups") == 0)
-		return walk_mapping(w, v, "vars.address-groups", address_group_pair);
+		return config_walk_mapping(w, v, "vars.address-groups", address_group_pair);
 	if (strcmp(key, "port-groups") == 0)
-		return walk_mapping(w, v, "vars.port-groups", port_group_pair);
-	return walk_error(w, kn, "unknown key 'vars.%s'", key);
+		return config_walk_mapping(w, v, "vars.port-groups", port_group_pair);
+	return config_walk_error(w, kn, "unknown key 'vars.%s'", key);
 }
 
 static int timeouts_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
@@ -160,12 +146,12 @@ static int timeouts_pair(struct config_walk *w, const char *key, const yaml_node
 
 	snprintf(name, sizeof(name), "flow.timeouts.%s", key);
 	if (strcmp(key, "new") == 0)
-		return parse_u32(w, v, name, 1, 86400, &c->flow_timeout_new_sec);
+		return config_parse_u32(w, v, name, 1, 86400, &c->flow_timeout_new_sec);
 	if (strcmp(key, "established") == 0)
-		return parse_u32(w, v, name, 1, 86400 * 7, &c->flow_timeout_established_sec);
+		return config_parse_u32(w, v, name, 1, 86400 * 7, &c->flow_timeout_established_sec);
 	if (strcmp(key, "closed") == 0)
-		return parse_u32(w, v, name, 1, 86400, &c->flow_timeout_closed_sec);
-	return walk_error(w, kn, "unknown key '%s'", name);
+		return config_parse_u32(w, v, name, 1, 86400, &c->flow_timeout_closed_sec);
+	return config_walk_error(w, kn, "unknown key '%s'", name);
 }
 
 static int flow_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
@@ -174,53 +160,140 @@ static int flow_pair(struct config_walk *w, const char *key, const yaml_node_t *
 	struct engine_config *c = w->cfg;
 
 	if (strcmp(key, "max-flows") == 0)
-		return parse_u32(w, v, "flow.max-flows", 1, 1u << 28, &c->flow_max_flows);
+		return config_parse_u32(w, v, "flow.max-flows", 1, 1u << 28, &c->flow_max_flows);
 	if (strcmp(key, "midstream") == 0)
-		return parse_bool(w, v, "flow.midstream", &c->flow_midstream);
+		return config_parse_bool(w, v, "flow.midstream", &c->flow_midstream);
 	if (strcmp(key, "timeouts") == 0)
-		return walk_mapping(w, v, "flow.timeouts", timeouts_pair);
-	return walk_error(w, kn, "unknown key 'flow.%s'", key);
+		return config_walk_mapping(w, v, "flow.timeouts", timeouts_pair);
+	return config_walk_error(w, kn, "unknown key 'flow.%s'", key);
 }
 
 static int decode_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
 		       const yaml_node_t *v)
 {
 	if (strcmp(key, "checksum-validation") == 0)
-		return parse_bool(w, v, "decode.checksum-validation", &w->cfg->checksum_validation);
-	return walk_error(w, kn, "unknown key 'decode.%s'", key);
+		return config_parse_bool(w, v, "decode.checksum-validation", &w->cfg->checksum_validation);
+	return config_walk_error(w, kn, "unknown key 'decode.%s'", key);
+}
+
+int engine_config_parse_size(const char *text, uint64_t *out)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	if (!text || text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	default: break;
+	}
+	if (mult > 1 && (*end == 'b' || *end == 'B'))
+		end++;
+	if (*end != '\0' || (v != 0 && mult > UINT64_MAX / v))
+		return -1;
+	*out = (uint64_t)(v * mult);
+	return 0;
 }
 
 static int detect_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
 		       const yaml_node_t *v)
 {
 	if (strcmp(key, "max-alerts-per-packet") == 0)
-		return parse_u32(w, v, "detect.max-alerts-per-packet", 1,
+		return config_parse_u32(w, v, "detect.max-alerts-per-packet", 1,
 				 ENGINE_CONFIG_MAX_ALERTS_LIMIT, &w->cfg->max_alerts_per_packet);
-	return walk_error(w, kn, "unknown key 'detect.%s'", key);
+	if (strcmp(key, "inspection-depth") == 0) {
+		if (v->type != YAML_SCALAR_NODE ||
+		    engine_config_parse_size(config_scalar_text(v), &w->cfg->inspection_depth) != 0)
+			return config_walk_error(w, v, "detect.inspection-depth: expected a size such as "
+					  "1048576, 512kb or 1mb (0 = no limit)");
+		return 0;
+	}
+	return config_walk_error(w, kn, "unknown key 'detect.%s'", key);
 }
 
 static int eve_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
 		    const yaml_node_t *v)
 {
 	if (strcmp(key, "append") == 0)
-		return parse_bool(w, v, "eve.append", &w->cfg->eve_append);
-	return walk_error(w, kn, "unknown key 'eve.%s'", key);
+		return config_parse_bool(w, v, "eve.append", &w->cfg->eve_append);
+	return config_walk_error(w, kn, "unknown key 'eve.%s'", key);
+}
+
+/* A scalar that must be one of names[]: its index in *out. */
+int config_parse_choice(struct config_walk *w, const yaml_node_t *node, const char *key,
+			const char *const *names, size_t n, const char *expected, uint8_t *out)
+{
+	if (node->type == YAML_SCALAR_NODE) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(config_scalar_text(node), names[i]) == 0) {
+				*out = (uint8_t)i;
+				return 0;
+			}
+		}
+		return config_walk_error(w, node, "%s: expected %s, got '%s'", key, expected,
+				  config_scalar_text(node));
+	}
+	return config_walk_error(w, node, "%s: expected %s", key, expected);
+}
+
+static const char *const distribution_names[] = { "auto", "rss", "software" };
+static const char *const failure_mode_names[] = { "fail-open", "fail-closed" };
+
+const char *dp_distribution_name(uint8_t d)
+{
+	return d < 3 ? distribution_names[d] : "unknown";
+}
+
+const char *dp_failure_mode_name(uint8_t m)
+{
+	return m < 2 ? failure_mode_names[m] : "unknown";
+}
+
+static int dataplane_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
+			  const yaml_node_t *v)
+{
+	struct engine_config *c = w->cfg;
+
+	if (strcmp(key, "workers") == 0)
+		return config_parse_u32(w, v, "dataplane.workers", 1, 64, &c->dp_workers);
+	if (strcmp(key, "distribution") == 0)
+		return config_parse_choice(w, v, "dataplane.distribution", distribution_names, 3,
+				    "auto, rss or software", &c->dp_distribution);
+	if (strcmp(key, "failure-mode") == 0)
+		return config_parse_choice(w, v, "dataplane.failure-mode", failure_mode_names, 2,
+				    "fail-open or fail-closed", &c->dp_failure_mode);
+	if (strcmp(key, "watchdog-timeout-ms") == 0)
+		return config_parse_u32(w, v, "dataplane.watchdog-timeout-ms", 10, 60000,
+				 &c->dp_watchdog_timeout_ms);
+	if (strcmp(key, "mbufs") == 0)
+		return config_parse_u32(w, v, "dataplane.mbufs", 1024, 1048576, &c->dp_mbufs);
+	return config_walk_error(w, kn, "unknown key 'dataplane.%s'", key);
 }
 
 static int root_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
 		     const yaml_node_t *v)
 {
+	if (strcmp(key, "dataplane") == 0)
+		return config_walk_mapping(w, v, "dataplane", dataplane_pair);
+	if (strcmp(key, "firewall") == 0)
+		return config_parse_firewall(w, v);
 	if (strcmp(key, "vars") == 0)
-		return walk_mapping(w, v, "vars", vars_pair);
+		return config_walk_mapping(w, v, "vars", vars_pair);
 	if (strcmp(key, "flow") == 0)
-		return walk_mapping(w, v, "flow", flow_pair);
+		return config_walk_mapping(w, v, "flow", flow_pair);
 	if (strcmp(key, "decode") == 0)
-		return walk_mapping(w, v, "decode", decode_pair);
+		return config_walk_mapping(w, v, "decode", decode_pair);
 	if (strcmp(key, "detect") == 0)
-		return walk_mapping(w, v, "detect", detect_pair);
+		return config_walk_mapping(w, v, "detect", detect_pair);
 	if (strcmp(key, "eve") == 0)
-		return walk_mapping(w, v, "eve", eve_pair);
-	return walk_error(w, kn, "unknown key '%s'", key);
+		return config_walk_mapping(w, v, "eve", eve_pair);
+	return config_walk_error(w, kn, "unknown key '%s'", key);
 }
 
 static int load_with_parser(struct engine_config *cfg, yaml_parser_t *parser, const char *name,
@@ -240,7 +313,7 @@ static int load_with_parser(struct engine_config *cfg, yaml_parser_t *parser, co
 	if (!root)
 		rc = 0; /* empty file: defaults */
 	else
-		rc = walk_mapping(&w, root, "top level", root_pair);
+		rc = config_walk_mapping(&w, root, "top level", root_pair);
 	yaml_document_delete(&doc);
 	return rc;
 }
@@ -296,6 +369,13 @@ void engine_config_init(struct engine_config *cfg)
 	/* timeouts 0: the flow table's per-protocol defaults */
 	cfg->checksum_validation = true;
 	cfg->max_alerts_per_packet = ENGINE_CONFIG_DEFAULT_MAX_ALERTS;
+	cfg->inspection_depth = ENGINE_CONFIG_DEFAULT_INSPECTION_DEPTH;
+	cfg->dp_workers = ENGINE_CONFIG_DEFAULT_DP_WORKERS;
+	cfg->dp_distribution = DP_DIST_AUTO;
+	cfg->dp_failure_mode = DP_FAIL_OPEN;
+	cfg->dp_watchdog_timeout_ms = ENGINE_CONFIG_DEFAULT_WATCHDOG_MS;
+	cfg->dp_mbufs = ENGINE_CONFIG_DEFAULT_MBUFS;
+	cfg->fw_default_action = FW_ACTION_ALLOW;
 	cfg->eve_append = false;
 	cfg->mode = ENGINE_MODE_IDS;
 	cfg->alert_ring_size = ENGINE_CONFIG_DEFAULT_ALERT_RING;
@@ -341,4 +421,5 @@ void engine_config_free(struct engine_config *cfg)
 	free(cfg->vars);
 	cfg->vars = NULL;
 	cfg->n_vars = 0;
+	config_firewall_free(cfg);
 }

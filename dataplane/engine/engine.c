@@ -17,6 +17,7 @@
 #include "dataplane/engine/flow/flow_table.h"
 #include "dataplane/engine/output/alert_record.h"
 #include "dataplane/engine/output/alert_ring.h"
+#include "dataplane/engine/policy/policy.h"
 #include "signatures/rule.h"
 
 /* Largest burst engine_process_burst accepts in one pass; longer bursts are
@@ -27,6 +28,10 @@
  * pass, so a single burst never pays for a whole table sweep. */
 #define ENGINE_EXPIRE_INTERVAL_USEC 1000000ull
 #define ENGINE_EXPIRE_MAX_WORK 256u
+
+#define FW_NOT_CLASSIFIED (UINT32_MAX - 1)
+/* flow.fw_decision while its first packet waits for the slice's batch */
+#define FLOW_FW_PENDING 0xffu
 
 struct engine_worker {
 	struct engine_config_view {
@@ -41,6 +46,19 @@ struct engine_worker {
 	struct alert_ring *ring;
 	struct detect_alert *alerts;      /* max_alerts scratch for one packet */
 	struct packet *burst_ptrs[ENGINE_MAX_BURST];
+	/* firewall */
+	const struct fw_policy *policy;
+	uint64_t *fw_hits;                /* [rule id], [n_rules] = default */
+	uint32_t fw_n_hits;
+	const struct packet *fw_pkts[ENGINE_MAX_BURST];
+	uint32_t fw_ids[ENGINE_MAX_BURST];
+	uint32_t fw_rule_of[ENGINE_MAX_BURST]; /* per packet of the slice: rule id
+	                                          it was classified with, or
+	                                          FW_NOT_CLASSIFIED */
+	/* inspection depth, in flow.payload_units units of 2^depth_shift bytes */
+	uint8_t depth_shift;
+	uint16_t depth_units;             /* bypass once a direction exceeds it */
+	bool depth_enabled;
 	uint64_t newest_usec;             /* newest packet time seen */
 	uint64_t last_expire_usec;
 	struct engine_worker_stats stats;
@@ -55,6 +73,10 @@ const char *engine_drop_reason_name(enum engine_drop_reason r)
 		return "rule_reject";
 	case ENGINE_DROP_FLOW:
 		return "flow_drop";
+	case ENGINE_DROP_FW_DENY:
+		return "firewall_deny";
+	case ENGINE_DROP_FW_REJECT:
+		return "firewall_reject";
 	default:
 		return "unknown";
 	}
@@ -89,6 +111,13 @@ struct engine_worker *engine_worker_new(const struct engine_config *cfg,
 	w->cfg.max_alerts = cfg->max_alerts_per_packet;
 	w->cfg.decode = DECODE_CONFIG_DEFAULT;
 	w->cfg.decode.verify_checksums = cfg->checksum_validation;
+	if (cfg->inspection_depth) {
+		/* smallest shift that fits the depth below the counter's ceiling */
+		while ((cfg->inspection_depth >> w->depth_shift) >= UINT16_MAX)
+			w->depth_shift++;
+		w->depth_units = (uint16_t)(cfg->inspection_depth >> w->depth_shift);
+		w->depth_enabled = true;
+	}
 
 	flow_table_config_defaults(&fcfg);
 	if (cfg->flow_max_flows)
@@ -215,6 +244,181 @@ static void inspect_packet(struct engine_worker *w, struct packet *p)
 	}
 }
 
+int engine_worker_set_policy(struct engine_worker *w, const struct fw_policy *pol)
+{
+	uint64_t *hits = NULL;
+	uint32_t n = 0;
+
+	if (pol) {
+		n = fw_policy_rule_count(pol) + 1;
+		hits = calloc(n, sizeof(*hits));
+		if (!hits) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	free(w->fw_hits);
+	w->fw_hits = hits;
+	w->fw_n_hits = n;
+	w->policy = pol;
+	return 0;
+}
+
+const uint64_t *engine_worker_fw_rule_hits(const struct engine_worker *w, uint32_t *n)
+{
+	*n = w->fw_n_hits;
+	return w->fw_hits;
+}
+
+static uint8_t flow_decision_of(uint8_t action)
+{
+	return action == FW_ACTION_DENY ? FLOW_FW_DENY :
+	       action == FW_ACTION_REJECT ? FLOW_FW_REJECT : FLOW_FW_ALLOW;
+}
+
+/*
+ * Step 1 of the firewall, for the whole slice: pick the packets that need a
+ * decision (the first packet of each undecided flow, and IP packets with no
+ * flow), classify them in one call, and store each decision in its flow.
+ */
+static void firewall_classify_slice(struct engine_worker *w, struct packet **pkts, uint16_t n)
+{
+	uint16_t m = 0;
+	uint16_t idx[ENGINE_MAX_BURST];
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct packet *p = pkts[i];
+
+		w->fw_rule_of[i] = FW_NOT_CLASSIFIED;
+		if (p->l3 != L3_IPV4 && p->l3 != L3_IPV6)
+			continue;
+		if (p->flow) {
+			if (p->flow->fw_decision != FLOW_FW_NONE)
+				continue;
+			p->flow->fw_decision = FLOW_FW_PENDING; /* one packet per flow */
+		}
+		w->fw_pkts[m] = p;
+		idx[m++] = i;
+	}
+	if (m == 0)
+		return;
+	fw_policy_classify_burst(w->policy, w->fw_pkts, m, w->fw_ids);
+	for (uint16_t j = 0; j < m; j++) {
+		struct packet *p = pkts[idx[j]];
+
+		w->fw_rule_of[idx[j]] = w->fw_ids[j];
+		if (p->flow)
+			p->flow->fw_decision =
+				flow_decision_of(fw_policy_rule_action(w->policy, w->fw_ids[j]));
+	}
+}
+
+static void firewall_record(struct engine_worker *w, const struct packet *p, uint32_t rule,
+			    uint8_t action, bool blocked)
+{
+	struct alert_record rec;
+
+	record_from_packet(w, p, &rec);
+	rec.kind = ALERT_RECORD_FIREWALL;
+	rec.ruleset = NULL;
+	rec.rule_index = UINT32_MAX;
+	rec.fw_rule = rule == FW_RULE_DEFAULT ? NULL : fw_policy_rule_name(w->policy, rule);
+	rec.action = action;
+	rec.blocked = blocked;
+	w->stats.fw_records++;
+	push_record(w, &rec);
+}
+
+/*
+ * Step 2, per packet after its flow update: apply the decision. Returns true
+ * when the packet is blocked (verdict set, nothing more to do with it).
+ */
+static bool firewall_apply(struct engine_worker *w, struct packet *p, uint16_t slot)
+{
+	uint32_t rule = w->fw_rule_of[slot];
+	uint8_t decision;
+	bool first = rule != FW_NOT_CLASSIFIED;
+	bool ips = w->cfg.mode != ENGINE_MODE_IDS;
+
+	if (p->l3 != L3_IPV4 && p->l3 != L3_IPV6)
+		return false;
+	if (p->flow && p->flow->fw_decision == FLOW_FW_NONE) {
+		/* the update restarted the flow (TCP port reuse): a new
+		 * connection, decided on its own - a rare one-packet batch */
+		const struct packet *one = p;
+
+		fw_policy_classify_burst(w->policy, &one, 1, &rule);
+		first = true;
+		p->flow->fw_decision = flow_decision_of(fw_policy_rule_action(w->policy, rule));
+	}
+	if (first) {
+		uint8_t action = fw_policy_rule_action(w->policy, rule);
+
+		decision = flow_decision_of(action);
+		w->stats.fw_classified++;
+		w->fw_hits[rule == FW_RULE_DEFAULT ? w->fw_n_hits - 1 : rule]++;
+		if (decision == FLOW_FW_ALLOW)
+			w->stats.fw_allowed++;
+		else if (decision == FLOW_FW_DENY)
+			w->stats.fw_denied++;
+		else
+			w->stats.fw_rejected++;
+		if (fw_policy_rule_log(w->policy, rule))
+			firewall_record(w, p, rule, action, ips && decision != FLOW_FW_ALLOW);
+	} else {
+		decision = p->flow ? p->flow->fw_decision : FLOW_FW_ALLOW;
+	}
+	if (decision == FLOW_FW_ALLOW)
+		return false;
+	if (!ips) {
+		w->stats.fw_would_block++;
+		return false;
+	}
+	if (first && decision == FLOW_FW_REJECT) {
+		p->verdict = VERDICT_REJECT;
+		w->stats.drops[ENGINE_DROP_FW_REJECT]++;
+	} else {
+		p->verdict = VERDICT_DROP;
+		w->stats.drops[ENGINE_DROP_FW_DENY]++;
+	}
+	if (p->flow)
+		p->flow->flags |= FLOW_DROP;
+	return true;
+}
+
+/* Whether the packet's flow was bypassed for the inspection depth. */
+static bool depth_bypassed(struct engine_worker *w, const struct packet *p)
+{
+	const struct flow *f = p->flow;
+
+	if (!w->depth_enabled || !f || !(f->flags & FLOW_NO_INSPECT) ||
+	    (f->payload_units[0] <= w->depth_units && f->payload_units[1] <= w->depth_units))
+		return false;
+	w->stats.bypassed_packets++;
+	return true;
+}
+
+/* After inspecting a packet: count its payload, and bypass the flow once a
+ * direction went past the depth (so the crossing packet was still seen). */
+static void depth_account(struct engine_worker *w, const struct packet *p)
+{
+	struct flow *f = p->flow;
+	uint16_t *units;
+	uint32_t sum;
+
+	if (!w->depth_enabled || !f || p->payload_len == 0)
+		return;
+	units = &f->payload_units[p->to_server ? 1 : 0];
+	if (*units > w->depth_units)
+		return;
+	sum = (uint32_t)*units + (p->payload_len >> w->depth_shift);
+	*units = sum > UINT16_MAX ? UINT16_MAX : (uint16_t)sum;
+	if (*units > w->depth_units && !(f->flags & (FLOW_NO_INSPECT | FLOW_DROP))) {
+		f->flags |= FLOW_NO_INSPECT;
+		w->stats.bypassed_flows++;
+	}
+}
+
 static void process_slice(struct engine_worker *w, struct packet *pkts, uint16_t n)
 {
 	uint16_t i;
@@ -234,6 +438,8 @@ static void process_slice(struct engine_worker *w, struct packet *pkts, uint16_t
 	}
 
 	flow_table_lookup_burst(w->flows, w->burst_ptrs, n);
+	if (w->policy)
+		firewall_classify_slice(w, w->burst_ptrs, n);
 
 	/* Update then inspect packet by packet, so detection sees each
 	 * flow as of that packet (the SYN is not "established" even when
@@ -244,13 +450,18 @@ static void process_slice(struct engine_worker *w, struct packet *pkts, uint16_t
 		flow_table_update_packet(w->flows, p);
 		if (!p->flow)
 			w->stats.no_flow++;
+		if (w->policy && firewall_apply(w, p, i))
+			continue;
 		if (p->flow && (p->flow->flags & FLOW_DROP) && w->cfg.mode != ENGINE_MODE_IDS) {
 			/* IPS: a blocked flow stays blocked, uninspected. */
 			p->verdict = VERDICT_DROP;
 			w->stats.drops[ENGINE_DROP_FLOW]++;
 			continue;
 		}
+		if (depth_bypassed(w, p))
+			continue;
 		inspect_packet(w, p);
+		depth_account(w, p);
 	}
 }
 
@@ -315,5 +526,6 @@ void engine_worker_free(struct engine_worker *w)
 	detect_thread_free(w->detect);
 	alert_ring_free(w->ring);
 	free(w->alerts);
+	free(w->fw_hits);
 	free(w);
 }

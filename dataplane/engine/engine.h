@@ -18,6 +18,29 @@
  * VERDICT_DROP / VERDICT_REJECT, its alerts are marked blocked and a drop
  * record follows them.
  *
+ * Firewall (engine_worker_set_policy): after flow lookup and before detection,
+ * the first packet of every flow (either direction) and every IP packet
+ * without a flow is classified, in one fw_policy_classify_burst call per
+ * slice of up to 64 packets. The decision is kept in the flow
+ * (flow.fw_decision): later packets of an allowed flow, return traffic
+ * included, are admitted without classification. deny -> VERDICT_DROP, reject
+ * -> VERDICT_REJECT for that first packet, and every later packet of the flow
+ * is dropped uninspected. Counting: firewall_reject counts the packets
+ * answered with a reject, firewall_deny every other packet the firewall
+ * blocked (first packets of denied flows and all later packets of denied or
+ * rejected flows). Non-IP frames (ARP) skip the firewall. In ENGINE_MODE_IDS
+ * the firewall blocks nothing; fw_would_block counts what it would have.
+ * A rule with log: true pushes one ALERT_RECORD_FIREWALL (first packet only).
+ *
+ * Inspection depth (engine_config.inspection_depth): once a flow direction
+ * has carried more payload than the depth, the flow is marked
+ * FLOW_NO_INSPECT (bypassed): later packets skip detection and are forwarded
+ * (a dropped flow stays dropped). The packet that crosses the depth is still
+ * inspected. Per-flow counters are 16 bits in units of 2^k bytes (k chosen
+ * so the depth fits), summed per packet rounding down: the depth is exact
+ * below 64 KiB, and above it a flow is never bypassed before the depth (tiny
+ * packets can only delay the bypass, never hasten it).
+ *
  * Time: flows are expired by packet time (the newest timestamp seen), so an
  * offline run behaves the same however fast it reads.
  *
@@ -40,12 +63,15 @@ struct detect_engine;
 struct sig_ruleset;
 struct alert_ring;
 struct engine_worker;
+struct fw_policy;
 
 /* Why a packet was not forwarded. Names: engine_drop_reason_name(). */
 enum engine_drop_reason {
 	ENGINE_DROP_RULE = 0,   /* a drop rule matched */
 	ENGINE_DROP_REJECT,     /* a reject rule matched */
-	ENGINE_DROP_FLOW,       /* the packet's flow was blocked earlier */
+	ENGINE_DROP_FLOW,       /* the packet's flow was blocked earlier (by a rule) */
+	ENGINE_DROP_FW_DENY,    /* the firewall denied the packet's flow */
+	ENGINE_DROP_FW_REJECT,  /* the firewall rejected it (first packet of the flow) */
 	ENGINE_DROP__COUNT
 };
 
@@ -60,6 +86,14 @@ struct engine_worker_stats {
 	uint64_t drop_records;        /* drop records produced */
 	uint64_t drops[ENGINE_DROP__COUNT];
 	uint64_t flow_expire_runs;    /* periodic expiry passes */
+	uint64_t fw_classified;       /* packets the firewall classified */
+	uint64_t fw_allowed;          /* of those: allowed (flows or flowless packets) */
+	uint64_t fw_denied;           /* denied */
+	uint64_t fw_rejected;         /* rejected */
+	uint64_t fw_would_block;      /* IDS mode: packets the firewall would have blocked */
+	uint64_t fw_records;          /* logged firewall decisions produced */
+	uint64_t bypassed_flows;      /* flows bypassed past detect.inspection-depth */
+	uint64_t bypassed_packets;    /* packets that skipped detection for it */
 	struct decode_counters decode;
 };
 
@@ -72,6 +106,20 @@ struct engine_worker *engine_worker_new(const struct engine_config *cfg,
 					const struct detect_engine *de,
 					const struct sig_ruleset *rs, uint16_t worker_index,
 					char *err, size_t errlen);
+
+/*
+ * Attach a firewall policy (NULL: no firewall). Sizes the per-rule hit
+ * counters (resets them). Call before the worker processes packets, or
+ * between bursts on the worker's thread; the policy is shared read-only and
+ * must outlive the worker and every firewall record in its ring. Returns 0,
+ * or -1 (errno ENOMEM) leaving the previous policy in place.
+ */
+int engine_worker_set_policy(struct engine_worker *w, const struct fw_policy *pol);
+
+/* Per-rule hit counters of the attached policy: hits[rule id], and
+ * hits[fw_policy_rule_count()] for the default action. *n = count + 1;
+ * NULL (and *n = 0) without a policy. */
+const uint64_t *engine_worker_fw_rule_hits(const struct engine_worker *w, uint32_t *n);
 
 /* Run the pipeline over pkts[0..n). See the contract above. */
 void engine_process_burst(struct engine_worker *w, struct packet *pkts, uint16_t n);

@@ -138,6 +138,8 @@ void flow_restart(struct flow_table *ft, struct flow *f, uint64_t ts_usec)
 	f->tcp_state = FLOW_TCP_NONE;
 	f->tcp_history = 0;
 	f->flags = 0;
+	f->fw_decision = FLOW_FW_NONE;
+	f->payload_units[0] = f->payload_units[1] = 0;
 }
 
 static inline uint64_t flow_deadline(const struct flow_table *ft, const struct flow *f)

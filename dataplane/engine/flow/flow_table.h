@@ -83,6 +83,13 @@ enum flow_tcp_state {
 #define FLOW_FIN_TOSERVER  0x40u /* client sent FIN */
 #define FLOW_FIN_TOCLIENT  0x80u /* server sent FIN */
 
+/* struct flow.fw_decision: the firewall's verdict for the whole flow, taken
+ * on its first packet (either direction) and kept for every later one. */
+#define FLOW_FW_NONE   0u /* not classified yet */
+#define FLOW_FW_ALLOW  1u
+#define FLOW_FW_DENY   2u
+#define FLOW_FW_REJECT 3u
+
 /* struct flow.tcp_history (internal) */
 #define FLOW_TCP_WAS_ESTABLISHED 0x01u
 
@@ -90,8 +97,9 @@ enum flow_tcp_state {
  * One flow. Two cache lines: the first holds what lookup and the per-packet
  * update touch, the second what detection and output read. Fields marked
  * "internal" belong to the flow table; everything else may be read by any
- * stage of the same worker. Only `flags` (FLOW_NO_INSPECT, FLOW_DROP) and
- * `detect_slot` may be written outside the flow table.
+ * stage of the same worker. Only `flags` (FLOW_NO_INSPECT, FLOW_DROP),
+ * `detect_slot`, `fw_decision` and `payload_units` may be written outside the
+ * flow table; the table zeroes them when a flow starts (or restarts).
  */
 struct flow {
 	/* ---- line 0: key, lookup and update ---- */
@@ -119,10 +127,14 @@ struct flow {
 	uint8_t  timeout_list;       /* internal: which timeout list holds the flow */
 	uint8_t  vlan_count;         /* VLAN tags on the first packet (0..2) */
 	uint8_t  tcp_history;        /* internal: FLOW_TCP_WAS_* */
-	uint8_t  reserved[5];
+	uint8_t  fw_decision;        /* owned by the engine's firewall stage: FLOW_FW_* */
+	uint16_t payload_units[2];   /* owned by the engine: payload seen per direction
+	                                (0 to client, 1 to server), in the engine's
+	                                inspection-depth units, saturating */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct flow) == 128, "struct flow is two cache lines");
+_Static_assert(offsetof(struct flow, flow_id) == 64, "line 1 starts at flow_id");
 
 /* Whether flow:established holds for the packet last given to
  * flow_table_update_packet (Suricata's FLOW_PKT_ESTABLISHED): for TCP, the

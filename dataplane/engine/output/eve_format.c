@@ -252,6 +252,13 @@ static bool write_alert(struct json_out *o, const struct alert_record *rec,
 	return true;
 }
 
+static const char *event_type_of(const struct alert_record *rec)
+{
+	if (rec->kind == ALERT_RECORD_FIREWALL)
+		return rec->blocked ? "drop" : "firewall";
+	return rec->kind == ALERT_RECORD_DROP ? "drop" : "alert";
+}
+
 /* Everything before the event's own objects, in CreateEveHeader's order. */
 static bool write_header(struct json_out *o, const struct alert_record *rec,
 			 const struct tuple_text *t)
@@ -270,7 +277,7 @@ static bool write_header(struct json_out *o, const struct alert_record *rec,
 		json_out_uint(o, rec->pcap_cnt);
 	}
 	json_out_key(o, "event_type");
-	json_out_string(o, rec->kind == ALERT_RECORD_DROP ? "drop" : "alert");
+	json_out_string(o, event_type_of(rec));
 	if (rec->vlan_count > 0) {
 		json_out_key(o, "vlan");
 		json_out_open(o, '[');
@@ -317,12 +324,74 @@ static bool write_header(struct json_out *o, const struct alert_record *rec,
 	return true;
 }
 
+static int finish_line(const struct json_out *o, char *buf, size_t cap)
+{
+	if (o->len > INT32_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if (o->len < cap)
+		buf[o->len] = '\0';
+	return (int)o->len;
+}
+
+/*
+ * A logged firewall decision. Suricata 8's firewall mode writes the verdict
+ * of its packet filter hook in a top-level "firewall" object {hook, policy};
+ * we do the same, with policy "<action>:<rule name>" ("deny:block-smb",
+ * "allow:default") so the deciding rule is visible in schema-valid EVE. A
+ * blocked packet is a "drop" event with drop.reason "firewall".
+ */
+static int format_firewall(const struct alert_record *rec, const struct eve_format_options *opts,
+			   char *buf, size_t cap)
+{
+	static const char *const actions[] = { "allow", "deny", "reject" };
+	struct tuple_text t = { .is_ip = rec->l3 == L3_IPV4 || rec->l3 == L3_IPV6 };
+	char policy[256];
+	struct json_out o;
+
+	if (rec->action > ALERT_FW_REJECT || rec->vlan_count > 2 ||
+	    (rec->l3 != L3_NONE && rec->l3 != L3_IPV4 && rec->l3 != L3_IPV6)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (t.is_ip && (eve_format_ip(&rec->src, rec->l3, opts->ipv6_compress, t.src, sizeof(t.src)) < 0 ||
+			eve_format_ip(&rec->dst, rec->l3, opts->ipv6_compress, t.dst, sizeof(t.dst)) < 0))
+		return -1;
+	snprintf(policy, sizeof(policy), "%s:%s", actions[rec->action],
+		 rec->fw_rule ? rec->fw_rule : "default");
+
+	json_out_init(&o, buf, cap);
+	json_out_open(&o, '{');
+	if (!write_header(&o, rec, &t))
+		return -1;
+	if (rec->blocked) {
+		json_out_key(&o, "drop");
+		json_out_open(&o, '{');
+		json_out_key(&o, "reason");
+		json_out_string(&o, "firewall");
+		json_out_close(&o, '}');
+	}
+	json_out_key(&o, "firewall");
+	json_out_open(&o, '{');
+	json_out_key(&o, "hook");
+	json_out_string(&o, "packet_filter");
+	json_out_key(&o, "policy");
+	json_out_string(&o, policy);
+	json_out_close(&o, '}');
+	json_out_close(&o, '}');
+	return finish_line(&o, buf, cap);
+}
+
 int eve_format_record(const struct alert_record *rec, const struct eve_format_options *opts,
 		      char *buf, size_t cap)
 {
 	static const struct eve_format_options defaults = { .ipv6_compress = false };
 	if (opts == NULL)
 		opts = &defaults;
+
+	if (rec->kind == ALERT_RECORD_FIREWALL)
+		return format_firewall(rec, opts, buf, cap);
 
 	const struct sig_ruleset *rs = rec->ruleset;
 	if (rs == NULL || rec->rule_index >= rs->n_rules) {

@@ -18,6 +18,12 @@
  *           source/target (rules with `target:`), metadata (rule metadata)},
  *   direction ("to_server" | "to_client"; alert events on a flow only).
  *
+ * Firewall records (ALERT_RECORD_FIREWALL, a logged policy decision) share the
+ * header; event_type is "drop" (with drop: {reason: "firewall"}) when the
+ * packet was blocked, else "firewall"; then firewall: {hook: "packet_filter",
+ * policy: "<allow|deny|reject>:<rule name or default>"}. They name no
+ * signature, so rec->ruleset is not read.
+ *
  * Fields Suricata writes that a record cannot fill (drop.len/ttl/tcpseq...,
  * the alert's flow object, app_proto) are left out rather than invented.
  *
@@ -73,7 +79,7 @@ const char *eve_proto_name(uint8_t ip_proto);
  * Renders `rec` as one EVE line, without the trailing newline. Returns the
  * line's length n; when n < cap, buf holds the line and a NUL, otherwise buf
  * is unspecified and a buffer of n + 1 bytes is needed. Returns -1 with errno:
- *   ENOENT  the record names no rule (ruleset NULL or rule_index out of range)
+ *   ENOENT  an alert/drop record names no rule (ruleset NULL or rule_index out of range)
  *   EINVAL  malformed record (unknown kind or l3, vlan_count > 2)
  *   ENOMEM  out of memory
  * opts may be NULL (defaults).

@@ -104,8 +104,38 @@ static void test_bridge_command_line(void **state)
 	assert_non_null(strstr(err, "--pmd"));
 	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--pcap", "x", "--rules", "r", "--eve", "e"),
 			 CLI_USAGE_ERROR);
-	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--rules", "r", "--eve", "e", "--workers", "2"),
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--rules", "r", "--eve", "e", "--workers", "0"),
 			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--workers"));
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--bridge", "c:a", "--rules", "r", "--eve",
+			       "e"), CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "two pairs"));
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--rules", "r", "--eve", "e", "--fail-mode",
+			       "open"), CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--fail-mode"));
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--rules", "r", "--eve", "e", "--test-fault",
+			       "stall-worker:x"), CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--test-fault"));
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--rules", "r", "--eve", "e", "--workers", "2"),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "inline"));
+
+	/* Several pairs, DPDK ports (PCI addresses hold ':'), workers, faults. */
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--ports", "0000:03:00.0:0000:03:00.1",
+			       "--rules", "r", "--eve", "e", "--workers", "4", "--fail-mode",
+			       "fail-closed", "--duration", "2.5", "--test-fault", "stall-worker:1"),
+			 CLI_OK);
+	assert_int_equal(o.n_pairs, 2);
+	assert_false(o.pairs[0].dpdk_ports);
+	assert_true(o.pairs[1].dpdk_ports);
+	assert_string_equal(o.pairs[1].a, "0000:03:00.0");
+	assert_string_equal(o.pairs[1].b, "0000:03:00.1");
+	assert_int_equal(o.workers, 4);
+	assert_int_equal(o.fail_mode, 1);
+	assert_int_equal(o.fault, CLI_FAULT_STALL_WORKER);
+	assert_int_equal(o.fault_arg, 1);
+	assert_int_equal(o.pmd, CLI_PMD_AUTO);
+	cli_options_free(&o);
 
 	/* Interface names go into devargs: a separator in one must not inject options. */
 	assert_int_equal(eal_bridge_vdev(CLI_PMD_AF_PACKET, 0, "fwc", name, sizeof(name), devargs,
@@ -124,6 +154,12 @@ static void test_lcore_map_follows_affinity(void **state)
 	assert_int_equal(eal_lcore_map(buf, sizeof(buf)), 0);
 	assert_memory_equal(buf, "0@(", 3);
 	assert_int_equal(buf[strlen(buf) - 1], ')');
+	/* Three lcores: each floats over the same CPUs. */
+	assert_int_equal(eal_lcore_map_n(buf, sizeof(buf), 3), 0);
+	assert_memory_equal(buf, "0@(", 3);
+	assert_non_null(strstr(buf, ",1@("));
+	assert_non_null(strstr(buf, ",2@("));
+	assert_null(strstr(buf, ",3@("));
 }
 
 static bool has_arg(const struct eal_args *a, const char *s)

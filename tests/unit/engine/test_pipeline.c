@@ -98,7 +98,7 @@ static void set_packet(struct packet *p, const uint8_t *data, size_t len, uint64
 
 /* ---- fixtures ---- */
 
-static int setup_mode(void **state, uint8_t mode, uint32_t ring_size)
+static int setup_depth_mode(void **state, uint8_t mode, uint32_t ring_size, uint64_t depth)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char path[] = "/tmp/rampart-engine-rules-XXXXXX", err[512] = "";
@@ -125,12 +125,23 @@ static int setup_mode(void **state, uint8_t mode, uint32_t ring_size)
 	f->cfg.flow_max_flows = 1024;
 	f->cfg.flow_midstream = true;
 	f->cfg.checksum_validation = false;
+	f->cfg.inspection_depth = depth;
 	f->w = engine_worker_new(&f->cfg, f->de, f->rs, 3, err, sizeof(err));
 	assert_non_null(f->w);
 	*state = f;
 	return 0;
 }
 
+static int setup_mode(void **state, uint8_t mode, uint32_t ring_size)
+{
+	return setup_depth_mode(state, mode, ring_size, ENGINE_CONFIG_DEFAULT_INSPECTION_DEPTH);
+}
+
+static int setup_depth_ids(void **state) { return setup_depth_mode(state, ENGINE_MODE_IDS, 64, 1000); }
+static int setup_depth_ips(void **state)
+{
+	return setup_depth_mode(state, ENGINE_MODE_SIMULATE_IPS, 64, 1000);
+}
 static int setup_ids(void **state) { return setup_mode(state, ENGINE_MODE_IDS, 64); }
 static int setup_ips(void **state) { return setup_mode(state, ENGINE_MODE_SIMULATE_IPS, 64); }
 static int setup_tiny_ring(void **state) { return setup_mode(state, ENGINE_MODE_IDS, 2); }
@@ -313,6 +324,71 @@ static void test_long_burst_is_sliced(void **state)
 	engine_worker_finish(f->w);
 }
 
+/* A TCP payload of `len` bytes: `head` first, then filler. */
+static const char *payload_of(char *buf, size_t len, const char *head)
+{
+	memset(buf, 'a', len);
+	memcpy(buf, head, strlen(head));
+	buf[len] = '\0';
+	return buf;
+}
+
+static void test_bypass_after_inspection_depth(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t b[4][1000];
+	char text[950];
+	struct packet pkts[4];
+	struct alert_record out[8];
+	const struct engine_worker_stats *st;
+
+	/* depth 1000: 600 + 600 bytes to the server cross it with packet 2,
+	 * whose EVIL (at stream offset 600) is still seen; packet 3's is not */
+	set_packet(&pkts[0], b[0], build_ipv4(b[0], 6, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 40000, 80,
+					      TCP_FLAG_ACK, payload_of(text, 600, "")), 1);
+	set_packet(&pkts[1], b[1], build_ipv4(b[1], 6, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 40000, 80,
+					      TCP_FLAG_ACK, payload_of(text, 600, "EVIL")), 2);
+	set_packet(&pkts[2], b[2], build_ipv4(b[2], 6, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 40000, 80,
+					      TCP_FLAG_ACK, payload_of(text, 100, "EVIL")), 3);
+	/* the reply direction of a bypassed flow is bypassed too */
+	set_packet(&pkts[3], b[3], build_ipv4(b[3], 6, IP(10, 0, 0, 2), IP(10, 0, 0, 1), 80, 40000,
+					      TCP_FLAG_ACK, payload_of(text, 10, "EVIL")), 4);
+	engine_process_burst(f->w, pkts, 4);
+
+	assert_int_equal(alert_ring_pop_burst(engine_worker_alert_ring(f->w), out, 8), 1);
+	assert_int_equal(out[0].pcap_cnt, 2);
+	st = engine_worker_stats(f->w);
+	assert_int_equal(st->bypassed_flows, 1);
+	assert_int_equal(st->bypassed_packets, 2);
+	assert_int_equal(st->inspected, 2);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pkts[i].verdict, VERDICT_PASS);
+
+	/* a fresh flow below the depth is inspected as usual */
+	set_packet(&pkts[0], b[0], build_ipv4(b[0], 6, IP(10, 0, 0, 7), IP(10, 0, 0, 2), 40001, 80,
+					      TCP_FLAG_ACK, payload_of(text, 900, "EVIL")), 5);
+	engine_process_burst(f->w, pkts, 1);
+	assert_int_equal(alert_ring_pop_burst(engine_worker_alert_ring(f->w), out, 8), 1);
+	assert_int_equal(out[0].pcap_cnt, 5);
+}
+
+static void test_dropped_flow_stays_dropped_past_depth(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t b[2][1400];
+	char text[1300];
+	struct packet pkts[2];
+
+	set_packet(&pkts[0], b[0], build_ipv4(b[0], 6, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 1234, 8080,
+					      TCP_FLAG_ACK, payload_of(text, 1200, "BLOCK")), 1);
+	set_packet(&pkts[1], b[1], build_ipv4(b[1], 6, IP(10, 0, 0, 1), IP(10, 0, 0, 2), 1234, 8080,
+					      TCP_FLAG_ACK, payload_of(text, 10, "ok")), 2);
+	engine_process_burst(f->w, pkts, 2);
+	assert_int_equal(pkts[0].verdict, VERDICT_DROP);
+	assert_int_equal(pkts[1].verdict, VERDICT_DROP);
+	assert_int_equal(engine_worker_stats(f->w)->drops[ENGINE_DROP_FLOW], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +398,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_packets_are_counted, setup_ids, teardown),
 		cmocka_unit_test_setup_teardown(test_full_ring_counts_drops, setup_tiny_ring, teardown),
 		cmocka_unit_test_setup_teardown(test_long_burst_is_sliced, setup_ids, teardown),
+		cmocka_unit_test_setup_teardown(test_bypass_after_inspection_depth, setup_depth_ids, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_flow_stays_dropped_past_depth, setup_depth_ips,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,6 +90,21 @@ static inline struct alert_record fixture_record(enum fixture_rule rule)
 	return r;
 }
 
+/* A logged firewall decision on the same tuple: rule `name` (NULL: default). */
+static inline struct alert_record fixture_firewall_record(uint8_t action, const char *name,
+							  int blocked)
+{
+	struct alert_record r = fixture_record(RULE_TCP);
+
+	r.kind = ALERT_RECORD_FIREWALL;
+	r.ruleset = NULL;
+	r.rule_index = UINT32_MAX;
+	r.fw_rule = name;
+	r.action = action;
+	r.blocked = (uint8_t)blocked;
+	return r;
+}
+
 static inline void use_time_zone(const char *tz)
 {
 	setenv("TZ", tz, 1);

@@ -151,6 +151,59 @@ static void test_drop_event(void **state)
 		    "\"severity\":2}}");
 }
 
+#define FW_TUPLE "\"src_ip\":\"10.0.0.1\",\"src_port\":51234,\"dest_ip\":\"192.168.1.2\"," \
+		 "\"dest_port\":80,\"proto\":\"TCP\",\"ip_v\":4,\"pkt_src\":\"wire/pcap\","
+
+static void test_firewall_events(void **state)
+{
+	(void)state;
+	/* blocked: a drop event with reason firewall, naming the rule */
+	struct alert_record r = fixture_firewall_record(ALERT_FW_DENY, "block-smb", 1);
+	assert_line(&r, NULL,
+		    "{" TS_UTC ",\"flow_id\":1234567,\"pcap_cnt\":42,\"event_type\":\"drop\","
+		    FW_TUPLE "\"drop\":{\"reason\":\"firewall\"},"
+		    "\"firewall\":{\"hook\":\"packet_filter\",\"policy\":\"deny:block-smb\"}}");
+	r = fixture_firewall_record(ALERT_FW_REJECT, "no-telnet", 1);
+	assert_line(&r, NULL,
+		    "{" TS_UTC ",\"flow_id\":1234567,\"pcap_cnt\":42,\"event_type\":\"drop\","
+		    FW_TUPLE "\"drop\":{\"reason\":\"firewall\"},"
+		    "\"firewall\":{\"hook\":\"packet_filter\",\"policy\":\"reject:no-telnet\"}}");
+	/* allowed (or IDS mode: not blocked): a firewall event */
+	r = fixture_firewall_record(ALERT_FW_ALLOW, "web", 0);
+	assert_line(&r, NULL,
+		    "{" TS_UTC ",\"flow_id\":1234567,\"pcap_cnt\":42,\"event_type\":\"firewall\","
+		    FW_TUPLE "\"firewall\":{\"hook\":\"packet_filter\",\"policy\":\"allow:web\"}}");
+	r = fixture_firewall_record(ALERT_FW_DENY, NULL, 0);
+	assert_line(&r, NULL,
+		    "{" TS_UTC ",\"flow_id\":1234567,\"pcap_cnt\":42,\"event_type\":\"firewall\","
+		    FW_TUPLE "\"firewall\":{\"hook\":\"packet_filter\",\"policy\":\"deny:default\"}}");
+	/* a rule name is escaped like any string */
+	r = fixture_firewall_record(ALERT_FW_ALLOW, "a\"b", 0);
+	r.flow_id = 0;
+	r.pcap_cnt = 0;
+	assert_line(&r, NULL,
+		    "{" TS_UTC ",\"event_type\":\"firewall\","
+		    FW_TUPLE "\"firewall\":{\"hook\":\"packet_filter\",\"policy\":\"allow:a\\\"b\"}}");
+}
+
+static void test_firewall_bad_records(void **state)
+{
+	(void)state;
+	char buf[4096];
+	struct alert_record r = fixture_firewall_record(7, "x", 1);
+
+	errno = 0;
+	assert_int_equal(eve_format_record(&r, NULL, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+	r = fixture_firewall_record(ALERT_FW_DENY, "x", 1);
+	r.vlan_count = 3;
+	assert_int_equal(eve_format_record(&r, NULL, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, EINVAL);
+	/* a firewall record needs no rule set */
+	r = fixture_firewall_record(ALERT_FW_DENY, "x", 1);
+	assert_true(eve_format_record(&r, NULL, buf, sizeof(buf)) > 0);
+}
+
 static void test_blocked_action(void **state)
 {
 	(void)state;
@@ -401,6 +454,8 @@ int main(void)
 		cmocka_unit_test_setup(test_vlan_array, setup_utc),
 		cmocka_unit_test_setup(test_drop_event, setup_utc),
 		cmocka_unit_test_setup(test_blocked_action, setup_utc),
+		cmocka_unit_test_setup(test_firewall_events, setup_utc),
+		cmocka_unit_test_setup(test_firewall_bad_records, setup_utc),
 		cmocka_unit_test_setup(test_source_target, setup_utc),
 		cmocka_unit_test_setup(test_metadata_sorted_grouped, setup_utc),
 		cmocka_unit_test_setup(test_escaping, setup_utc),

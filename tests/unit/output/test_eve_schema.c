@@ -72,6 +72,15 @@ static size_t build_samples(struct alert_record *recs, size_t max)
 	r.flow_id = UINT64_MAX;
 	r.to_server = 0;
 	recs[n++] = r;
+	/* logged firewall decisions: blocked (drop), allowed, IDS-mode deny */
+	recs[n++] = fixture_firewall_record(ALERT_FW_DENY, "block-smb", 1);
+	recs[n++] = fixture_firewall_record(ALERT_FW_REJECT, "no-telnet", 1);
+	recs[n++] = fixture_firewall_record(ALERT_FW_ALLOW, "web", 0);
+	r = fixture_firewall_record(ALERT_FW_DENY, NULL, 0);
+	r.l3 = L3_IPV6;
+	r.ip_proto = 58;
+	r.src.u8[0] = 0x20;
+	recs[n++] = r;
 	return n;
 }
 
