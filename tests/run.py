@@ -173,7 +173,8 @@ def run_compat(build, tally):
 def make_seeds(build, target):
     """Seed corpus made at run time from real inputs (never committed):
     decode: the first frames of a few shared Ethernet captures (link byte 0);
-    rule_parser: the bundled rules and every 50th ET Open 2024 rule."""
+    rule_parser: the bundled rules and every 50th ET Open 2024 rule;
+    config: the bundled firewall policy; inline_frame: Ethernet frames as for decode."""
     seeds = os.path.join(build, "fuzz-seeds", target)
     if os.path.isdir(seeds):
         return seeds
@@ -196,7 +197,19 @@ def make_seeds(build, target):
                             with open(os.path.join(seeds, f"r{n}"), "w") as o:
                                 o.write(line)
                             n += 1
-    elif target == "decode":
+    elif target == "config":
+        with open(os.path.join(ROOT, "signatures", "firewall", "default-policy.yaml"), "rb") as f:
+            samples = [f.read()]
+        samples.append(b"vars:\n  address-groups:\n    HOME_NET: \"[10.0.0.0/8]\"\n"
+                       b"flow:\n  max-flows: 4096\n  timeouts: { new: 30, established: 300 }\n"
+                       b"detect:\n  inspection-depth: 512kb\n  max-alerts-per-packet: 5\n"
+                       b"dataplane:\n  workers: 2\n  distribution: software\n"
+                       b"  failure-mode: fail-closed\n  watchdog-timeout-ms: 200\n")
+        for data in samples:
+            with open(os.path.join(seeds, f"c{n}"), "wb") as o:
+                o.write(data)
+            n += 1
+    elif target in ("decode", "inline_frame"):
         sys.path.insert(0, os.path.join(ROOT, "bench"))
         import build_capture
         pdir = os.path.join(shared, "pcaps", "ndpi")
@@ -211,7 +224,7 @@ def make_seeds(build, target):
                 eth = build_capture.to_ethernet(lt, frame)
                 if eth:
                     with open(os.path.join(seeds, f"p{n}"), "wb") as o:
-                        o.write(b"\x00" + eth)
+                        o.write(b"\x00" + eth if target == "decode" else eth)
                     n += 1
     return seeds
 

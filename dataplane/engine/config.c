@@ -28,6 +28,11 @@ int config_walk_error(struct config_walk *w, const yaml_node_t *node, const char
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Quoted values come from the file: keep the message on one line
+	 * (found by fuzz_config: a multi-line scalar). */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	if (w->err && w->errlen)
 		snprintf(w->err, w->errlen, "%s:%zu: %s", w->name,
 			 node ? (size_t)node->start_mark.line + 1 : (size_t)0, msg);

@@ -281,6 +281,9 @@ static int fw_rules(struct config_walk *w, const yaml_node_t *v)
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
 		return config_walk_error(w, v, "firewall.rules: expected a list of rules");
+	/* A repeated key would orphan the first list (found by fuzz_config). */
+	if (c->fw_rules)
+		return config_walk_error(w, v, "firewall.rules: given twice");
 	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
 	if (n == 0)
 		return 0;
