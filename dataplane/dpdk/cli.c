@@ -134,8 +134,8 @@ static bool plausible_port_name(const char *s, size_t len)
 }
 
 /* "A:B" -> one port pair (--bridge: interfaces, --ports: DPDK ports). */
-static int add_pair(struct cli_options *o, const char *flag, const char *v, char *err,
-		    size_t errlen)
+int cli_add_pair(struct cli_options *o, const char *flag, const char *v, char *err,
+		 size_t errlen)
 {
 	const char *colon = strchr(v, ':');
 	struct cli_pair *pair;
@@ -287,7 +287,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 			if (add_var(o, v, err, errlen) != 0)
 				goto fail;
 		} else if (strcmp(flag, "--bridge") == 0 || strcmp(flag, "--ports") == 0) {
-			if (add_pair(o, flag, v, err, errlen) != 0)
+			if (cli_add_pair(o, flag, v, err, errlen) != 0)
 				goto fail;
 		} else if (strcmp(flag, "--fail-mode") == 0) {
 			if (strcmp(v, "fail-open") == 0) {
@@ -350,11 +350,14 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 		snprintf(err, errlen, "--pcap and --bridge/--ports are mutually exclusive");
 		goto fail;
 	}
-	if (!o->pcap_path && !o->n_pairs) {
+	/* Inline pairs may also come from the config file (dataplane.bridges):
+	 * main() checks again once it has read it. */
+	if (!o->pcap_path && !o->n_pairs && !o->config_path) {
 		snprintf(err, errlen, "--pcap FILE or --bridge IFACE_A:IFACE_B is required (see --help)");
 		goto fail;
 	}
-	if (pmd_given && !o->n_pairs) {
+	o->pmd_given = pmd_given;
+	if (pmd_given && o->pcap_path) {
 		snprintf(err, errlen, "--pmd: only with --bridge");
 		goto fail;
 	}

@@ -53,6 +53,7 @@ struct cli_options {
 	struct cli_pair pairs[CLI_MAX_PAIRS]; /* --bridge / --ports, in order */
 	unsigned n_pairs;
 	enum cli_pmd pmd;           /* --pmd, bridge mode only */
+	bool pmd_given;             /* --pmd was on the command line (else config / auto) */
 	unsigned workers;           /* --workers, 0 = config / default */
 	int fail_mode;              /* --fail-mode: -1 unset, 0 open, 1 closed */
 	double duration;            /* --duration seconds, 0 = until a signal */
@@ -75,6 +76,12 @@ enum cli_result {
 	CLI_EXIT_HELP,   /* --help / --version printed: exit 0 */
 	CLI_USAGE_ERROR, /* message in err: exit 2 */
 };
+
+/*
+ * Add an "A:B" pair as --bridge or --ports (flag) would; main() uses it for
+ * the config file's dataplane.bridges / dataplane.ports. 0 or -1 with err.
+ */
+int cli_add_pair(struct cli_options *o, const char *flag, const char *v, char *err, size_t errlen);
 
 /* Parse argv. On CLI_USAGE_ERROR `err` holds one line naming the flag. */
 enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen);

@@ -98,6 +98,29 @@ static int check_inputs(struct run *r, int argc, char **argv, char *err, size_t 
 		snprintf(err, errlen, "%s", msg);
 		return EXIT_USAGE;
 	}
+	/* Pairs from the config file when the command line gave none. */
+	if (!r->cli.pcap_path && r->cli.n_pairs == 0) {
+		for (size_t i = 0; i < r->cfg.n_dp_bridges + r->cfg.n_dp_ports; i++) {
+			bool br = i < r->cfg.n_dp_bridges;
+			const char *v = br ? r->cfg.dp_bridges[i] : r->cfg.dp_ports[i - r->cfg.n_dp_bridges];
+			char why[256];
+
+			if (cli_add_pair(&r->cli, br ? "--bridge" : "--ports", v, why, sizeof(why)) != 0) {
+				snprintf(err, errlen, "--config %s: dataplane.%s: %s", r->cli.config_path,
+					 br ? "bridges" : "ports", why);
+				return EXIT_USAGE;
+			}
+		}
+		if (r->cli.n_pairs == 0) {
+			snprintf(err, errlen, "--pcap FILE or --bridge IFACE_A:IFACE_B is required (or "
+					      "dataplane.bridges in --config; see --help)");
+			return EXIT_USAGE;
+		}
+	}
+	if (!r->cli.pmd_given)
+		r->cli.pmd = r->cfg.dp_pmd == DP_PMD_AF_XDP	? CLI_PMD_AF_XDP
+			     : r->cfg.dp_pmd == DP_PMD_AF_PACKET ? CLI_PMD_AF_PACKET
+								  : CLI_PMD_AUTO;
 	r->bridge = r->cli.n_pairs > 0;
 	if (r->bridge) {
 		/* Inline: the front end enforces verdicts. */

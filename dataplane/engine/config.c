@@ -260,6 +260,35 @@ const char *dp_failure_mode_name(uint8_t m)
 	return m < 2 ? failure_mode_names[m] : "unknown";
 }
 
+static const char *const pmd_names[] = { "auto", "af_xdp", "af_packet" };
+
+/* A list of "A:B" strings (checked as flags are, by rampart-dp). */
+static int pair_list(struct config_walk *w, const yaml_node_t *v, const char *key, char ***out,
+		     size_t *n_out)
+{
+	size_t n;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return config_walk_error(w, v, "%s: expected a list of \"A:B\" pairs", key);
+	if (*out)
+		return config_walk_error(w, v, "%s: given twice", key);
+	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	*out = calloc(n + 1, sizeof(**out));
+	if (!*out)
+		return config_walk_error(w, v, "%s: out of memory", key);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *item = yaml_document_get_node(w->doc, v->data.sequence.items.start[i]);
+
+		if (!item || item->type != YAML_SCALAR_NODE || !strchr(config_scalar_text(item), ':'))
+			return config_walk_error(w, item ? item : v, "%s[%zu]: expected \"A:B\"", key, i);
+		(*out)[i] = strdup(config_scalar_text(item));
+		if (!(*out)[i])
+			return config_walk_error(w, v, "%s: out of memory", key);
+		*n_out = i + 1;
+	}
+	return 0;
+}
+
 static int dataplane_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
 			  const yaml_node_t *v)
 {
@@ -278,6 +307,13 @@ static int dataplane_pair(struct config_walk *w, const char *key, const yaml_nod
 				 &c->dp_watchdog_timeout_ms);
 	if (strcmp(key, "mbufs") == 0)
 		return config_parse_u32(w, v, "dataplane.mbufs", 1024, 1048576, &c->dp_mbufs);
+	if (strcmp(key, "pmd") == 0)
+		return config_parse_choice(w, v, "dataplane.pmd", pmd_names, 3, "auto, af_xdp or af_packet",
+					   &c->dp_pmd);
+	if (strcmp(key, "bridges") == 0)
+		return pair_list(w, v, "dataplane.bridges", &c->dp_bridges, &c->n_dp_bridges);
+	if (strcmp(key, "ports") == 0)
+		return pair_list(w, v, "dataplane.ports", &c->dp_ports, &c->n_dp_ports);
 	return config_walk_error(w, kn, "unknown key 'dataplane.%s'", key);
 }
 
@@ -426,5 +462,13 @@ void engine_config_free(struct engine_config *cfg)
 	free(cfg->vars);
 	cfg->vars = NULL;
 	cfg->n_vars = 0;
+	for (size_t i = 0; i < cfg->n_dp_bridges; i++)
+		free(cfg->dp_bridges[i]);
+	for (size_t i = 0; i < cfg->n_dp_ports; i++)
+		free(cfg->dp_ports[i]);
+	free(cfg->dp_bridges);
+	free(cfg->dp_ports);
+	cfg->dp_bridges = cfg->dp_ports = NULL;
+	cfg->n_dp_bridges = cfg->n_dp_ports = 0;
 	config_firewall_free(cfg);
 }

@@ -29,6 +29,9 @@
  *     failure-mode: fail-open    # fail-open | fail-closed
  *     watchdog-timeout-ms: 500   # 10..60000
  *     mbufs: 16384               # per-port pool, 1024..1048576
+ *     bridges: ["eth1:eth2"]     # interface pairs, as --bridge (flags win)
+ *     ports: ["0000:03:00.0:0000:03:00.1"]  # DPDK port pairs, as --ports
+ *     pmd: auto                  # auto | af_xdp | af_packet, as --pmd
  *   firewall:                    # the stateful firewall (policy/policy.h)
  *     zones: { outside: [bridge-a], inside: [bridge-b] }
  *     address-sets: { mgmt: ["10.255.0.0/16", "fd00:ff::/32"] }
@@ -110,6 +113,8 @@ struct fw_rule_config {
 
 /* dataplane.distribution */
 enum dp_distribution { DP_DIST_AUTO = 0, DP_DIST_RSS, DP_DIST_SOFTWARE };
+/* dataplane.pmd: the driver for dataplane.bridges (the flag --pmd wins) */
+enum dp_pmd { DP_PMD_AUTO = 0, DP_PMD_AF_XDP, DP_PMD_AF_PACKET };
 /* dataplane.failure-mode */
 enum dp_failure_mode { DP_FAIL_OPEN = 0, DP_FAIL_CLOSED };
 
@@ -142,6 +147,11 @@ struct engine_config {
 	uint8_t dp_failure_mode;        /* enum dp_failure_mode */
 	uint32_t dp_watchdog_timeout_ms;
 	uint32_t dp_mbufs;
+	char **dp_bridges;              /* dataplane.bridges: "IFACE_A:IFACE_B", as --bridge */
+	size_t n_dp_bridges;
+	char **dp_ports;                /* dataplane.ports: "DEV_A:DEV_B", as --ports */
+	size_t n_dp_ports;
+	uint8_t dp_pmd;                 /* enum dp_pmd */
 
 	/* firewall: fw_present is false when the file has no firewall section
 	 * (then no policy is built and nothing of DPDK is touched) */

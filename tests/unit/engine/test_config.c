@@ -228,7 +228,11 @@ static void test_dataplane_section(void **state)
 		"  distribution: software\n"
 		"  failure-mode: fail-closed\n"
 		"  watchdog-timeout-ms: 250\n"
-		"  mbufs: 65536\n";
+		"  mbufs: 65536\n"
+		"  pmd: af_packet\n"
+		"  bridges: [\"eth1:eth2\", \"eth3:eth4\"]\n"
+		"  ports:\n"
+		"    - \"0000:03:00.0:0000:03:00.1\"\n";
 	struct engine_config cfg;
 	char err[256] = "";
 
@@ -239,6 +243,11 @@ static void test_dataplane_section(void **state)
 	assert_int_equal(cfg.dp_failure_mode, DP_FAIL_CLOSED);
 	assert_int_equal(cfg.dp_watchdog_timeout_ms, 250);
 	assert_int_equal(cfg.dp_mbufs, 65536);
+	assert_int_equal(cfg.dp_pmd, DP_PMD_AF_PACKET);
+	assert_int_equal(cfg.n_dp_bridges, 2);
+	assert_string_equal(cfg.dp_bridges[1], "eth3:eth4");
+	assert_int_equal(cfg.n_dp_ports, 1);
+	assert_string_equal(cfg.dp_ports[0], "0000:03:00.0:0000:03:00.1");
 	assert_string_equal(dp_distribution_name(cfg.dp_distribution), "software");
 	assert_string_equal(dp_failure_mode_name(cfg.dp_failure_mode), "fail-closed");
 	engine_config_free(&cfg);
@@ -257,6 +266,9 @@ static void test_dataplane_section(void **state)
 	expect_error("dataplane:\n  mbufs: 1023\n", "t.yaml:2: dataplane.mbufs: 1023 is out of range", true);
 	expect_error("dataplane:\n  mbufs: 2000000\n", "dataplane.mbufs: 2000000 is out of range", true);
 	expect_error("dataplane:\n  worker: 2\n", "t.yaml:2: unknown key 'dataplane.worker'", false);
+	expect_error("dataplane:\n  bridges: eth1\n", "t.yaml:2: dataplane.bridges: expected a list", true);
+	expect_error("dataplane:\n  bridges: [eth1]\n", "dataplane.bridges[0]: expected \"A:B\"", true);
+	expect_error("dataplane:\n  pmd: dpdk\n", "dataplane.pmd: expected auto, af_xdp or af_packet", true);
 }
 
 static void test_inspection_depth(void **state)
