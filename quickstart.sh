@@ -10,10 +10,11 @@ cd "$(dirname "$0")"
 # sanitizer + libFuzzer build. Libraries: DPDK, Hyperscan, PCRE2, libbpf,
 # libnetfilter_queue, libmaxminddb, jansson (JSON), libyaml (config), libpcap
 # (capture headers), cmocka (unit tests). Python: the e2e and compatibility tests.
+# curl, iperf3: the lab demo (tools/lab_demo.sh) and the lab benchmarks.
 PACKAGES=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   dpdk-dev libdpdk-dev libhyperscan-dev libpcre2-dev libbpf-dev libnetfilter-queue-dev libmnl-dev
   libmaxminddb-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev zlib1g-dev
-  python3 python3-yaml python3-jsonschema python3-scapy iproute2 ethtool)
+  python3 python3-yaml python3-jsonschema python3-scapy iproute2 ethtool curl iperf3)
 
 install_packages() {
 	local missing=()
@@ -40,12 +41,9 @@ demo() {
 	install_packages
 	echo "quickstart: building (release) in build/"
 	build build -Dtests=false
-	mkdir -p build/demo
-	/usr/bin/python3 tests/pcaps/make_demo_pcap.py build/demo/demo.pcap
-	echo "quickstart: analysing build/demo/demo.pcap with the bundled rules (signatures/rules)"
-	build/dataplane/dpdk/rampart-dp --pcap build/demo/demo.pcap --rules signatures/rules \
-		--eve build/demo/eve.json --stats build/demo/stats.json --simulate-ips
-	/usr/bin/python3 tools/eve_summary.py build/demo/eve.json build/demo/stats.json
+	if [ "$(id -u)" -ne 0 ]; then echo "quickstart: the demo needs root (network namespaces)" >&2; exit 2; fi
+	echo "quickstart: running the inline demo (tools/lab_demo.sh): client -> rampart-dp -> server"
+	RAMPART_DP=build/dataplane/dpdk/rampart-dp tools/lab_demo.sh
 }
 
 run_tests() {

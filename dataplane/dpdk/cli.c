@@ -40,6 +40,7 @@ void cli_print_usage(FILE *out)
 	      "                     a worker stalls, pools run low or TX is full\n"
 	      "  --duration SECS    inline: stop by itself after SECS (as on SIGINT)\n"
 	      "  --rules PATH       rules file, or directory of *.rules (repeatable)\n"
+	      "  --no-rules         inline: no signatures (firewall policy and forwarding only)\n"
 	      "  --eve FILE         EVE JSON alert log (truncated unless eve.append)\n"
 	      "  --simulate-ips     drop/reject rules block packets and log drops\n"
 	      "  --config FILE      YAML configuration\n"
@@ -267,6 +268,10 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 			o->simulate_ips = true;
 			continue;
 		}
+		if (strcmp(flag, "--no-rules") == 0 && !inline_value) {
+			o->no_rules = true;
+			continue;
+		}
 		if (strcmp(flag, "--pcap") != 0 && strcmp(flag, "--rules") != 0 &&
 		    strcmp(flag, "--eve") != 0 && strcmp(flag, "--config") != 0 &&
 		    strcmp(flag, "--stats") != 0 && strcmp(flag, "--var") != 0 &&
@@ -366,7 +371,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 				      "inline mode (--bridge/--ports)");
 		goto fail;
 	}
-	if (o->n_rules_paths == 0) {
+	if (o->no_rules && (o->n_rules_paths || o->pcap_path)) {
+		snprintf(err, errlen, "--no-rules: inline mode only, and not with --rules");
+		goto fail;
+	}
+	if (o->n_rules_paths == 0 && !o->no_rules) {
 		snprintf(err, errlen, "--rules PATH is required (see --help)");
 		goto fail;
 	}

@@ -65,6 +65,7 @@ struct cli_options {
 	const char *config_path;    /* --config, NULL if none */
 	const char *stats_path;     /* --stats, NULL if none */
 	bool simulate_ips;          /* --simulate-ips */
+	bool no_rules;              /* --no-rules: inline firewall only, no signatures */
 	struct cli_var *vars;       /* --var NAME=VALUE, in order (owned) */
 	size_t n_vars;
 	char **eal_argv;            /* arguments after "--" (points into argv) */

@@ -12,8 +12,6 @@
 
 #include "dataplane/dpdk/flow_dist.h"
 
-#define DISTRIBUTOR_POOL_CHECK_EVERY 256u
-
 struct inline_distributor *distributor_new(const struct inline_plane *plane)
 {
 	struct inline_distributor *d = rte_zmalloc("distributor", sizeof(*d), RTE_CACHE_LINE_SIZE);
@@ -123,8 +121,7 @@ int distributor_main(void *arg)
 {
 	struct inline_distributor *d = arg;
 	const struct inline_plane *pl = d->plane;
-	uint32_t empty_polls = 0, passes = 0;
-	bool pools_low = false;
+	uint32_t empty_polls = 0;
 
 	while (!pl->stop) {
 		unsigned work = 0;
@@ -133,8 +130,8 @@ int distributor_main(void *arg)
 		if (pl->stop_rx && !d->rx_stopped)
 			__atomic_store_n(&d->rx_stopped, 1, __ATOMIC_RELEASE);
 		if (!d->rx_stopped) {
-			if (++passes % DISTRIBUTOR_POOL_CHECK_EVERY == 0)
-				pools_low = inline_pools_low(pl);
+			const bool pools_low = pl->pools_low;
+
 			for (uint16_t i = 0; i < pl->n_ports; i++) {
 				uint16_t n = rte_eth_rx_burst(pl->ports[i], 0, d->rx, INLINE_BURST);
 

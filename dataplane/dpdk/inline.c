@@ -511,6 +511,7 @@ static int monitor(struct inline_state *st, char *err, size_t errlen)
 				fault_release_mbufs(st);
 		}
 		watchdog(st, now);
+		st->plane.pools_low = inline_pools_low(&st->plane);
 		for (uint16_t i = 0; i < st->plane.n_workers; i++) {
 			if (st->rescuing[i]) {
 				rescue_poll(st, i);

@@ -21,8 +21,6 @@
 #include "dataplane/engine/engine.h"
 #include "dataplane/engine/verdict/reject.h"
 
-/* Polls between two looks at the pool fill level. */
-#define INLINE_POOL_CHECK_EVERY 256u
 /* Shared CPUs: empty polls before yielding, and before napping. */
 #define INLINE_IDLE_YIELD_AFTER 64u
 #define INLINE_IDLE_NAP_AFTER 2048u
@@ -303,9 +301,8 @@ int inline_worker_main(void *arg)
 	struct inline_worker *w = arg;
 	const struct inline_plane *pl = w->plane;
 	const bool rss = pl->distribution == INLINE_DIST_RSS;
-	uint32_t empty_polls = 0, polls = 0;
+	uint32_t empty_polls = 0;
 	uint16_t next_port = 0;
-	bool pools_low = false;
 
 	wall_clock_init(&w->clock);
 	for (;;) {
@@ -346,12 +343,10 @@ int inline_worker_main(void *arg)
 		}
 		empty_polls = 0;
 		w->c.rx += n;
-		if (rss && ++polls % INLINE_POOL_CHECK_EVERY == 0)
-			pools_low = inline_pools_low(pl);
 		engine = __atomic_load_n(&w->engine, __ATOMIC_ACQUIRE);
 		if (unlikely(!engine))
 			bypass_burst(w, n, INLINE_DROP_NO_RULES);
-		else if (unlikely(pools_low))
+		else if (unlikely(rss && pl->pools_low))
 			bypass_burst(w, n, INLINE_DROP_MBUF_LOW);
 		else
 			process_burst(w, engine, n);

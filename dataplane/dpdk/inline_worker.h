@@ -19,9 +19,11 @@
  * Failure behaviour (plane->fail_mode, fail-open or fail-closed):
  *   no rules yet   the engine pointer is NULL until the control thread has
  *                  compiled the rules: forward uninspected / drop;
- *   mbuf pool low  (rss: checked by the worker; software: by the distributor)
- *                  below plane->mbuf_low_water free mbufs: forward
- *                  uninspected / drop, so the pool refills;
+ *   mbuf pool low  below plane->mbuf_low_water free mbufs (the control
+ *                  thread measures every millisecond and publishes
+ *                  plane->pools_low; rss: the worker applies it, software:
+ *                  the distributor): forward uninspected / drop, so the
+ *                  pool refills;
  *   TX full        fail-open retries a few times before dropping the rest,
  *                  fail-closed drops at once (the worker's time is bounded);
  *   stalled        the worker's heartbeat stops; the watchdog (inline.c)
@@ -116,6 +118,7 @@ struct inline_plane {
 	uint8_t link[RTE_MAX_ETHPORTS];                  /* enum link_type per port */
 	struct rte_mempool *pool[RTE_MAX_ETHPORTS];      /* RX pool per port */
 	unsigned mbuf_low_water;      /* free mbufs per pool below which "low" */
+	volatile uint8_t pools_low;   /* control thread: a pool is below low water */
 	volatile int stop_rx;         /* 1: take no new packets, finish the rings */
 	volatile int stop;            /* 1: leave now */
 	struct inline_worker *workers[INLINE_MAX_WORKERS];
@@ -161,7 +164,7 @@ void inline_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint
 		     uint8_t fail_mode, struct inline_counters *c);
 
 /* Is any port's packet pool below the low-water mark? (Walks the per-lcore
- * caches: call it every few hundred polls, not per burst.) */
+ * caches: the control thread calls it, not the packet path.) */
 bool inline_pools_low(const struct inline_plane *plane);
 
 /* Idle handling shared by every polling lcore: on dedicated CPUs, spin; on

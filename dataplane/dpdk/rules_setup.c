@@ -121,7 +121,9 @@ int rules_setup_load(const struct cli_options *cli, const struct engine_config *
 	if (set_vars(cli, cfg, lr->vars, err, errlen) != 0)
 		return 2;
 
-	lr->classification_path = rules_setup_find_classification(cli->rules_paths[0]);
+	/* --no-rules: an empty rule set (the firewall still applies). */
+	lr->classification_path =
+		rules_setup_find_classification(cli->n_rules_paths ? cli->rules_paths[0] : NULL);
 	if (lr->classification_path) {
 		lr->classes = sig_classifications_load(lr->classification_path, why, sizeof(why));
 		if (!lr->classes) {

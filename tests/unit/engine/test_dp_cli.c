@@ -120,6 +120,16 @@ static void test_bridge_command_line(void **state)
 			 CLI_USAGE_ERROR);
 	assert_non_null(strstr(err, "inline"));
 
+	/* --no-rules: inline firewall only; never with --rules or --pcap. */
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--no-rules", "--eve", "e"), CLI_OK);
+	assert_true(o.no_rules);
+	cli_options_free(&o);
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--no-rules", "--rules", "r", "--eve", "e"),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--no-rules"));
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--no-rules", "--eve", "e"), CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--no-rules"));
+
 	/* Several pairs, DPDK ports (PCI addresses hold ':'), workers, faults. */
 	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--ports", "0000:03:00.0:0000:03:00.1",
 			       "--rules", "r", "--eve", "e", "--workers", "4", "--fail-mode",

@@ -382,12 +382,12 @@ static void pools_low_case(uint8_t mode)
 {
 	struct plane_fixture *f = plane_new(mode, true);
 	struct inline_distributor *d = f->plane.distributor;
-	struct timespec wait = { 0, 50000000l };
-
-	/* Low water above what the pool holds: always "low". */
+	/* Low water above what the pool holds: "low", as the control thread
+	 * measures and publishes it. */
 	f->plane.mbuf_low_water = POOL_SIZE + 1;
+	assert_true(inline_pools_low(&f->plane));
+	f->plane.pools_low = 1;
 	plane_start(f);
-	nanosleep(&wait, NULL); /* let the distributor take its first pool reading */
 	inject_udp(40, 53, NULL);
 	assert_int_equal(settle(io.tx[1], mode == INLINE_FAIL_OPEN ? 40 : 0),
 			 mode == INLINE_FAIL_OPEN ? 40 : 0);
@@ -396,6 +396,8 @@ static void pools_low_case(uint8_t mode)
 	else
 		assert_int_equal(d->c.drops[INLINE_DROP_MBUF_LOW], 40);
 	assert_int_equal(d->dispatched[0] + d->dispatched[1], 0);
+	f->plane.mbuf_low_water = 64;
+	assert_false(inline_pools_low(&f->plane));
 	plane_stop_and_free(f);
 }
 
