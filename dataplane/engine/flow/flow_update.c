@@ -29,6 +29,9 @@ static void flow_swap_roles(struct flow *f)
 	f->server_port = port;
 	n = f->pkts_toserver; f->pkts_toserver = f->pkts_toclient; f->pkts_toclient = n;
 	n = f->bytes_toserver; f->bytes_toserver = f->bytes_toclient; f->bytes_toclient = n;
+	/* the engine's per-direction payload counters follow the roles too */
+	n = f->payload_units[0]; f->payload_units[0] = f->payload_units[1];
+	f->payload_units[1] = (uint16_t)n;
 	fl &= (uint8_t)~(FLOW_SEEN_TOSERVER | FLOW_SEEN_TOCLIENT | FLOW_FIN_TOSERVER | FLOW_FIN_TOCLIENT);
 	if (f->flags & FLOW_SEEN_TOSERVER) fl |= FLOW_SEEN_TOCLIENT;
 	if (f->flags & FLOW_SEEN_TOCLIENT) fl |= FLOW_SEEN_TOSERVER;
