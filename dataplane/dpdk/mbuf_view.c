@@ -59,21 +59,9 @@ static uint32_t linearize(const struct rte_mbuf *m, uint8_t *dst, uint32_t cap, 
 	return off;
 }
 
-void mbuf_view_fill(struct packet *p, const struct rte_mbuf *m, uint8_t *scratch,
-		    bool *linearized, bool *truncated)
+void mbuf_view_fill_chain(struct packet *p, const struct rte_mbuf *m, uint8_t *scratch,
+			  bool *truncated)
 {
-	memset(p, 0, offsetof(struct packet, l3));
-	*linearized = false;
-	*truncated = false;
-	if (likely(m->nb_segs == 1 && m->next == NULL)) {
-		p->data = rte_pktmbuf_mtod(m, const uint8_t *);
-		p->len = m->data_len;
-	} else {
-		p->data = scratch;
-		p->len = linearize(m, scratch, MBUF_VIEW_SCRATCH_BYTES, truncated);
-		*linearized = true;
-	}
-	p->wire_len = rte_pktmbuf_pkt_len(m) > p->len ? rte_pktmbuf_pkt_len(m) : p->len;
-	p->rss_hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
-	p->port = m->port;
+	p->data = scratch;
+	p->len = linearize(m, scratch, MBUF_VIEW_SCRATCH_BYTES, truncated);
 }

@@ -18,10 +18,13 @@
 #define RAMPART_DPDK_MBUF_VIEW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-struct rte_mbuf;
-struct packet;
+#include <rte_mbuf.h>
+
+#include "dataplane/engine/packet.h"
 
 #define MBUF_VIEW_SCRATCH_BYTES 65536u
 
@@ -36,13 +39,31 @@ void wall_clock_init(struct wall_clock *c);
 /* Microseconds since the epoch, from the timer (no system call). */
 uint64_t wall_clock_now_usec(const struct wall_clock *c);
 
+/* The multi-segment case of mbuf_view_fill (out of line: rare). */
+void mbuf_view_fill_chain(struct packet *p, const struct rte_mbuf *m, uint8_t *scratch,
+			  bool *truncated);
+
 /*
  * Fill p's input fields from m. scratch: this burst slot's linearisation
  * buffer. Sets *linearized / *truncated when the frame had to be copied /
  * could not be copied whole. Does not touch ts_usec and pcap_cnt (the
- * caller's policy) nor link.
+ * caller's policy) nor link. Inline: it runs once per packet.
  */
-void mbuf_view_fill(struct packet *p, const struct rte_mbuf *m, uint8_t *scratch,
-		    bool *linearized, bool *truncated);
+static inline void mbuf_view_fill(struct packet *p, const struct rte_mbuf *m, uint8_t *scratch,
+				  bool *linearized, bool *truncated)
+{
+	memset(p, 0, offsetof(struct packet, l3));
+	*truncated = false;
+	*linearized = !(m->nb_segs == 1 && m->next == NULL);
+	if (likely(!*linearized)) {
+		p->data = rte_pktmbuf_mtod(m, const uint8_t *);
+		p->len = m->data_len;
+	} else {
+		mbuf_view_fill_chain(p, m, scratch, truncated);
+	}
+	p->wire_len = rte_pktmbuf_pkt_len(m) > p->len ? rte_pktmbuf_pkt_len(m) : p->len;
+	p->rss_hash = (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) ? m->hash.rss : 0;
+	p->port = m->port;
+}
 
 #endif /* RAMPART_DPDK_MBUF_VIEW_H */
