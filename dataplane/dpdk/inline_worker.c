@@ -21,6 +21,9 @@
 #include "dataplane/engine/engine.h"
 #include "dataplane/engine/verdict/reject.h"
 
+/* take_burst's "the burst came from several ports" */
+#define INLINE_MIXED_PORTS UINT16_MAX
+
 /* Shared CPUs: empty polls before yielding, and before napping. */
 #define INLINE_IDLE_YIELD_AFTER 64u
 #define INLINE_IDLE_NAP_AFTER 2048u
@@ -216,12 +219,18 @@ static void send_rejects(struct inline_worker *w, const struct packet *p, uint16
 	}
 }
 
-/* No engine (rules loading) or a pool below low water: the fail mode decides. */
-static void bypass_burst(struct inline_worker *w, uint16_t n, enum inline_drop_reason reason)
+/* No engine (rules loading) or a pool below low water: the fail mode decides.
+ * in_port: the port the whole burst came from (rss), or INLINE_MIXED_PORTS. */
+static void bypass_burst(struct inline_worker *w, uint16_t n, uint16_t in_port,
+			 enum inline_drop_reason reason)
 {
 	if (w->plane->fail_mode == INLINE_FAIL_OPEN) {
-		for (uint16_t i = 0; i < n; i++)
-			emit(w, w->mbufs[i], w->plane->peer[w->mbufs[i]->port]);
+		if (in_port != INLINE_MIXED_PORTS)
+			inline_tx_burst(w->plane->peer[in_port], w->index, w->mbufs, n,
+					w->plane->fail_mode, &w->c);
+		else
+			for (uint16_t i = 0; i < n; i++)
+				emit(w, w->mbufs[i], w->plane->peer[w->mbufs[i]->port]);
 		w->c.uninspected += n;
 	} else {
 		rte_pktmbuf_free_bulk(w->mbufs, n);
@@ -229,7 +238,8 @@ static void bypass_burst(struct inline_worker *w, uint16_t n, enum inline_drop_r
 	}
 }
 
-static void process_burst(struct inline_worker *w, struct engine_worker *engine, uint16_t n)
+static void process_burst(struct inline_worker *w, struct engine_worker *engine, uint16_t n,
+			  uint16_t in_port)
 {
 	const struct inline_plane *pl = w->plane;
 	uint64_t now = wall_clock_now_usec(&w->clock), t0;
@@ -255,12 +265,20 @@ static void process_burst(struct inline_worker *w, struct engine_worker *engine,
 	engine_process_burst(engine, w->pkts, n);
 	w->engine_cycles += rte_rdtsc() - t0;
 
+	/* One input port (rss): the survivors are compacted in place and leave
+	 * in one TX burst, as in l3fwd; mixed ports (software) go through the
+	 * per-destination batch. */
+	uint16_t kept = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = w->mbufs[i];
 		const struct packet *p = &w->pkts[i];
 
 		if (likely(p->verdict == VERDICT_PASS)) {
-			emit(w, m, pl->peer[m->port]);
+			if (in_port != INLINE_MIXED_PORTS)
+				w->mbufs[kept++] = m;
+			else
+				emit(w, m, pl->peer[m->port]);
 			continue;
 		}
 		if (p->verdict == VERDICT_REJECT)
@@ -268,13 +286,17 @@ static void process_burst(struct inline_worker *w, struct engine_worker *engine,
 		w->c.drops[INLINE_DROP_VERDICT]++;
 		rte_pktmbuf_free(m);
 	}
+	if (kept)
+		inline_tx_burst(pl->peer[in_port], w->index, w->mbufs, kept, pl->fail_mode, &w->c);
 }
 
-/* Take one burst: from the ring (software) or the next port's queue (rss). */
-static uint16_t take_burst(struct inline_worker *w, uint16_t *next_port)
+/* Take one burst: from the ring (software: *in_port = INLINE_MIXED_PORTS)
+ * or the next port's queue (rss: *in_port = that port). */
+static uint16_t take_burst(struct inline_worker *w, uint16_t *next_port, uint16_t *in_port)
 {
 	const struct inline_plane *pl = w->plane;
 
+	*in_port = INLINE_MIXED_PORTS;
 	if (pl->distribution == INLINE_DIST_SOFTWARE)
 		return (uint16_t)rte_ring_dequeue_burst(w->rx_ring, (void **)w->mbufs, INLINE_BURST,
 							NULL);
@@ -284,8 +306,10 @@ static uint16_t take_burst(struct inline_worker *w, uint16_t *next_port)
 
 		*next_port = (uint16_t)((*next_port + 1) % pl->n_ports);
 		n = rte_eth_rx_burst(port, w->index, w->mbufs, INLINE_BURST);
-		if (n)
+		if (n) {
+			*in_port = port;
 			return n;
+		}
 	}
 	return 0;
 }
@@ -310,7 +334,7 @@ int inline_worker_main(void *arg)
 	wall_clock_init(&w->clock);
 	for (;;) {
 		struct engine_worker *engine;
-		uint16_t n;
+		uint16_t n, in_port;
 
 		/* Only this lcore writes it: a plain (relaxed) store, no locked RMW. */
 		__atomic_store_n(&w->heartbeat, w->heartbeat + 1, __ATOMIC_RELAXED);
@@ -339,7 +363,7 @@ int inline_worker_main(void *arg)
 				__atomic_store_n(&w->poll_seq, w->poll_seq + 1, __ATOMIC_RELEASE);
 			break;
 		}
-		n = take_burst(w, &next_port);
+		n = take_burst(w, &next_port, &in_port);
 		if (n == 0) {
 			if (rss)
 				__atomic_store_n(&w->poll_seq, w->poll_seq + 1, __ATOMIC_RELEASE);
@@ -350,11 +374,11 @@ int inline_worker_main(void *arg)
 		w->c.rx += n;
 		engine = __atomic_load_n(&w->engine, __ATOMIC_ACQUIRE);
 		if (unlikely(!engine))
-			bypass_burst(w, n, INLINE_DROP_NO_RULES);
+			bypass_burst(w, n, in_port, INLINE_DROP_NO_RULES);
 		else if (unlikely(rss && pl->pools_low))
-			bypass_burst(w, n, INLINE_DROP_MBUF_LOW);
+			bypass_burst(w, n, in_port, INLINE_DROP_MBUF_LOW);
 		else
-			process_burst(w, engine, n);
+			process_burst(w, engine, n, in_port);
 		flush(w);
 		if (rss)
 			__atomic_store_n(&w->poll_seq, w->poll_seq + 1, __ATOMIC_RELEASE);
