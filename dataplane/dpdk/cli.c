@@ -49,7 +49,8 @@ void cli_print_usage(FILE *out)
 	      "  -- EAL ARGS        extra DPDK EAL arguments\n"
 	      "\n"
 	      "  test only (failure injection for the e2e tests):\n"
-	      "  --test-fault stall-worker:I   on SIGUSR1 worker I stops polling\n"
+	      "  --test-fault stall-worker:I   on SIGUSR1 worker I stops polling; SIGUSR2\n"
+	      "                                lets it go on\n"
 	      "  --test-fault delay-rules:S    compile the rules S seconds after forwarding starts\n"
 	      "  --test-fault drain-mbufs      on SIGUSR1 hold packet buffers until the pools\n"
 	      "                                are below low water; SIGUSR2 returns them\n",

@@ -57,6 +57,8 @@ struct inline_state {
 	bool rules_loaded;
 	/* watchdog */
 	uint64_t last_hb[INLINE_MAX_WORKERS];
+	uint64_t hb_at_fail[INLINE_MAX_WORKERS];
+	uint64_t alive_at_fail[INLINE_MAX_WORKERS];
 	double last_change[INLINE_MAX_WORKERS];
 	bool rescuing[INLINE_MAX_WORKERS];
 	uint64_t dist_last_hb;
@@ -384,6 +386,22 @@ static void watchdog(struct inline_state *st, double now)
 		uint64_t hb = __atomic_load_n(&w->heartbeat, __ATOMIC_RELAXED);
 
 		if (w->failed) {
+			bool back = pl->distribution == INLINE_DIST_RSS
+					    ? __atomic_load_n(&w->alive, __ATOMIC_RELAXED) != st->alive_at_fail[i]
+					    : hb != st->hb_at_fail[i];
+
+			if (back) {
+				/* Alive again: hand its traffic back. rss: we are the
+				 * thread that polls its queues, so stopping is
+				 * immediate; then clear `failed` and it resumes. */
+				st->rescuing[i] = false;
+				__atomic_store_n(&w->failed, 0, __ATOMIC_SEQ_CST);
+				st->last_hb[i] = __atomic_load_n(&w->heartbeat, __ATOMIC_RELAXED);
+				st->last_change[i] = now;
+				fprintf(stderr, "rampart-dp: watchdog: worker %u is back; it inspects its "
+						"flows again\n", i);
+				continue;
+			}
 			/* rss: the queues are ours once the worker is out of
 			 * its poll section (even poll_seq). */
 			if (pl->distribution == INLINE_DIST_RSS && !st->rescuing[i] &&
@@ -398,6 +416,8 @@ static void watchdog(struct inline_state *st, double now)
 		}
 		if (now - st->last_change[i] < timeout)
 			continue;
+		st->hb_at_fail[i] = hb;
+		st->alive_at_fail[i] = __atomic_load_n(&w->alive, __ATOMIC_RELAXED);
 		__atomic_store_n(&w->failed, 1, __ATOMIC_SEQ_CST);
 		fprintf(stderr,
 			"rampart-dp: watchdog: worker %u stalled (no heartbeat for %.0f ms): its flows "
@@ -509,6 +529,13 @@ static int monitor(struct inline_state *st, char *err, size_t errlen)
 			*in->usr2 = 0;
 			if (in->cli->fault == CLI_FAULT_DRAIN_MBUFS)
 				fault_release_mbufs(st);
+			if (in->cli->fault == CLI_FAULT_STALL_WORKER &&
+			    in->cli->fault_arg < st->plane.n_workers) {
+				__atomic_store_n(&st->plane.workers[in->cli->fault_arg]->stall_requested, 0,
+						 __ATOMIC_RELAXED);
+				fprintf(stderr, "rampart-dp: test fault: worker %u polls again\n",
+					in->cli->fault_arg);
+			}
 		}
 		watchdog(st, now);
 		st->plane.pools_low = inline_pools_low(&st->plane);

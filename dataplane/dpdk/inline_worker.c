@@ -314,13 +314,29 @@ static uint16_t take_burst(struct inline_worker *w, uint16_t *next_port, uint16_
 	return 0;
 }
 
-/* A test fault or a watchdog verdict: stop touching packets until exit. */
-static void park(struct inline_worker *w)
+/* Test fault: stop polling (and heartbeating) while it is requested. */
+static void stall(struct inline_worker *w)
 {
 	struct timespec ms = { 0, 1000000l };
 
-	while (!w->plane->stop)
+	while (!w->plane->stop && __atomic_load_n(&w->stall_requested, __ATOMIC_RELAXED))
 		nanosleep(&ms, NULL);
+}
+
+/*
+ * rss: the watchdog marked us failed and the control thread owns our
+ * queues. Stay off them, but show that we are alive (`alive`), so the
+ * watchdog can hand the queues back: it stops polling them, then clears
+ * `failed`, and we resume.
+ */
+static void wait_while_failed(struct inline_worker *w)
+{
+	struct timespec ms = { 0, 1000000l };
+
+	while (!w->plane->stop && __atomic_load_n(&w->failed, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&w->alive, w->alive + 1, __ATOMIC_RELAXED);
+		nanosleep(&ms, NULL);
+	}
 }
 
 int inline_worker_main(void *arg)
@@ -337,10 +353,12 @@ int inline_worker_main(void *arg)
 		uint16_t n, in_port;
 
 		/* Only this lcore writes it: a plain (relaxed) store, no locked RMW. */
+		if (unlikely(pl->stop))
+			break;
 		__atomic_store_n(&w->heartbeat, w->heartbeat + 1, __ATOMIC_RELAXED);
 		if (unlikely(__atomic_load_n(&w->stall_requested, __ATOMIC_RELAXED))) {
-			park(w);
-			break;
+			stall(w);
+			continue;
 		}
 		if (rss) {
 			/* Handover protocol with the watchdog (inline.c): the
@@ -352,8 +370,8 @@ int inline_worker_main(void *arg)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST); /* store before the load below */
 			if (unlikely(__atomic_load_n(&w->failed, __ATOMIC_RELAXED))) {
 				__atomic_store_n(&w->poll_seq, w->poll_seq + 1, __ATOMIC_RELEASE);
-				park(w);
-				break;
+				wait_while_failed(w);
+				continue;
 			}
 		}
 		if (pl->stop || (pl->stop_rx && (rss || (__atomic_load_n(&pl->distributor->rx_stopped,

@@ -29,7 +29,9 @@
  *   stalled        the worker's heartbeat stops; the watchdog (inline.c)
  *                  marks it failed and its traffic is forwarded uninspected
  *                  or dropped by the distributor (software) or by the control
- *                  thread polling its queues (rss).
+ *                  thread polling its queues (rss). A worker that comes back
+ *                  (heartbeat, or `alive` while it waits in rss mode) gets
+ *                  its traffic back: a slow moment is not a permanent loss.
  * Every packet not forwarded is counted under exactly one reason.
  *
  * Thread rules: a worker's fields are written by its lcore, except
@@ -133,6 +135,7 @@ struct inline_worker {
 	struct engine_worker *engine; /* NULL until rules are loaded */
 	uint64_t heartbeat;           /* +1 per loop iteration */
 	uint32_t poll_seq;            /* rss: odd while the worker owns its queues */
+	uint64_t alive;               /* rss: +1 per ms while waiting out `failed` */
 	uint8_t failed;               /* watchdog: stalled, traffic handled elsewhere */
 	uint8_t stall_requested;      /* test fault: stop polling, stop the heartbeat */
 	uint8_t done;                 /* the loop has returned */
