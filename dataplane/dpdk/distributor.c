@@ -52,6 +52,12 @@ static inline void fail_path(struct inline_distributor *d, struct rte_mbuf *m,
 static void dispatch(struct inline_distributor *d, uint16_t n, bool pools_low)
 {
 	const struct inline_plane *pl = d->plane;
+	uint64_t failed = 0;
+
+	/* The watchdog's verdicts, read once per burst, not per packet. */
+	for (uint16_t wi = 0; wi < pl->n_workers; wi++)
+		if (__atomic_load_n(&pl->workers[wi]->failed, __ATOMIC_RELAXED))
+			failed |= 1ull << wi;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = d->rx[i];
@@ -65,7 +71,7 @@ static void dispatch(struct inline_distributor *d, uint16_t n, bool pools_low)
 		}
 		wi = flow_dist_hash(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len) %
 		     pl->n_workers;
-		if (unlikely(__atomic_load_n(&pl->workers[wi]->failed, __ATOMIC_RELAXED))) {
+		if (unlikely(failed & (1ull << wi))) {
 			fail_path(d, m, INLINE_DROP_WORKER_STALLED);
 			continue;
 		}

@@ -73,11 +73,6 @@ struct inline_state {
 	unsigned n_held, held_cap;
 };
 
-static double now_sec(void)
-{
-	return stats_wall_clock();
-}
-
 unsigned inline_workers_wanted(const struct cli_options *cli, const struct engine_config *cfg)
 {
 	unsigned n = cli->workers ? cli->workers : cfg->dp_workers;
@@ -270,7 +265,7 @@ static int start_lcores(struct inline_state *st, char *err, size_t errlen)
 			return 1;
 		}
 		st->worker_lcore[i] = lcore;
-		st->last_change[i] = now_sec();
+		st->last_change[i] = stats_wall_clock();
 		if (rte_eal_remote_launch(inline_worker_main, pl->workers[i], lcore) != 0) {
 			snprintf(err, errlen, "cannot launch worker %u on lcore %u", i, lcore);
 			return 1;
@@ -285,7 +280,7 @@ static int start_lcores(struct inline_state *st, char *err, size_t errlen)
 			return 1;
 		}
 		st->dist_lcore = lcore;
-		st->dist_last_change = now_sec();
+		st->dist_last_change = stats_wall_clock();
 	}
 	return 0;
 oom:
@@ -447,7 +442,7 @@ static void watchdog(struct inline_state *st, double now)
 /* Restart the heartbeat clocks (after the control thread was busy). */
 static void watchdog_rearm(struct inline_state *st)
 {
-	double now = now_sec();
+	double now = stats_wall_clock();
 
 	for (uint16_t i = 0; i < st->plane.n_workers; i++)
 		st->last_change[i] = now;
@@ -505,12 +500,12 @@ static void on_usr1(struct inline_state *st)
 static int monitor(struct inline_state *st, char *err, size_t errlen)
 {
 	const struct inline_input *in = st->in;
-	const double start = now_sec();
+	const double start = stats_wall_clock();
 	const double rules_at =
 		start + (in->cli->fault == CLI_FAULT_DELAY_RULES ? (double)in->cli->fault_arg : 0.0);
 
 	while (!*in->stop) {
-		double now = now_sec();
+		double now = stats_wall_clock();
 		bool rescuing = false;
 		struct timespec nap = { 0, INLINE_MONITOR_NSEC };
 
@@ -556,7 +551,7 @@ static int monitor(struct inline_state *st, char *err, size_t errlen)
 static void stop_lcores(struct inline_state *st)
 {
 	struct inline_plane *pl = &st->plane;
-	double deadline = now_sec() + INLINE_DRAIN_WAIT_SEC;
+	double deadline = stats_wall_clock() + INLINE_DRAIN_WAIT_SEC;
 	struct timespec ms = { 0, 1000000l };
 
 	if (!st->launched)
@@ -572,7 +567,7 @@ static void stop_lcores(struct inline_state *st)
 			    !__atomic_load_n(&w->done, __ATOMIC_ACQUIRE))
 				busy = true;
 		}
-		if (!busy || now_sec() > deadline)
+		if (!busy || stats_wall_clock() > deadline)
 			break;
 		nanosleep(&ms, NULL);
 	}
@@ -601,14 +596,8 @@ static void fill_stats(struct inline_state *st, struct run_stats *s,
 			.failed = w->failed,
 		};
 		inline_counters_add(total, &w->c);
-		if (ws[i].engine) {
-			/* Every field of engine_worker_stats is a u64 counter. */
-			const uint64_t *src = (const uint64_t *)ws[i].engine;
-			uint64_t *dst = (uint64_t *)sum;
-
-			for (size_t k = 0; k < sizeof(*sum) / sizeof(uint64_t); k++)
-				dst[k] += src[k];
-		}
+		if (ws[i].engine)
+			engine_worker_stats_add(sum, ws[i].engine);
 		*flows += ws[i].flows_created;
 		s->engine_seconds += ws[i].engine_seconds;
 	}

@@ -503,6 +503,19 @@ const struct engine_worker_stats *engine_worker_stats(const struct engine_worker
 	return &w->stats;
 }
 
+void engine_worker_stats_add(struct engine_worker_stats *dst, const struct engine_worker_stats *src)
+{
+	/* Nothing but uint64_t counters (decode_counters included): add them as
+	 * an array, so a counter added later cannot be forgotten here. */
+	_Static_assert(sizeof(struct engine_worker_stats) % sizeof(uint64_t) == 0,
+		       "engine_worker_stats must hold only uint64_t");
+	uint64_t *d = (uint64_t *)dst;
+	const uint64_t *s = (const uint64_t *)src;
+
+	for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+
 uint64_t engine_worker_flows_created(const struct engine_worker *w)
 {
 	return flow_table_stats(w->flows)->created;

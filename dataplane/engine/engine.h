@@ -135,6 +135,9 @@ struct alert_ring *engine_worker_alert_ring(struct engine_worker *w);
 
 const struct engine_worker_stats *engine_worker_stats(const struct engine_worker *w);
 
+/* dst += src, counter by counter (several workers' totals; off the hot path). */
+void engine_worker_stats_add(struct engine_worker_stats *dst, const struct engine_worker_stats *src);
+
 /* Flows created by this worker's flow table so far. */
 uint64_t engine_worker_flows_created(const struct engine_worker *w);
 

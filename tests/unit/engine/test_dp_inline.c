@@ -38,6 +38,7 @@
 #include "dataplane/engine/engine.h"
 #include "signatures/parser/sig_parser.h"
 #include "signatures/rule.h"
+#include "tests/unit/engine/ipv4_frame.h"
 
 #define N_WORKERS 2
 #define POOL_SIZE 4095
@@ -111,37 +112,14 @@ static struct rte_mbuf *frame(uint32_t src, uint32_t dst, uint8_t proto, uint16_
 			      uint16_t dport, uint8_t tcp_flags)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(io.pool);
-	uint16_t l4len = proto == 6 ? 20 : 8;
-	uint16_t len = (uint16_t)(14 + 20 + l4len + 16);
-	uint8_t *f;
+	uint8_t buf[128];
+	size_t len = build_ipv4(buf, proto, src, dst, sport, dport, tcp_flags, "0123456789abcdef");
+	char *f;
 
 	assert_non_null(m);
-	f = (uint8_t *)rte_pktmbuf_append(m, len);
+	f = rte_pktmbuf_append(m, (uint16_t)len);
 	assert_non_null(f);
-	memset(f, 0, len);
-	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-	f[14] = 0x45;
-	f[16] = (uint8_t)((len - 14) >> 8);
-	f[17] = (uint8_t)(len - 14);
-	f[22] = 64;
-	f[23] = proto;
-	for (int i = 0; i < 4; i++) {
-		f[26 + i] = (uint8_t)(src >> (24 - 8 * i));
-		f[30 + i] = (uint8_t)(dst >> (24 - 8 * i));
-	}
-	f[34] = (uint8_t)(sport >> 8);
-	f[35] = (uint8_t)sport;
-	f[36] = (uint8_t)(dport >> 8);
-	f[37] = (uint8_t)dport;
-	if (proto == 6) {
-		f[38 + 3] = 1;          /* seq 1 */
-		f[46] = 0x50;           /* data offset 5 */
-		f[47] = tcp_flags;
-		f[48] = 0xff;           /* window */
-	} else {
-		f[38] = (uint8_t)((l4len + 16) >> 8);
-		f[39] = (uint8_t)(l4len + 16);
-	}
+	memcpy(f, buf, len);
 	m->port = io.port[0];
 	return m;
 }
