@@ -317,9 +317,66 @@ static int dataplane_pair(struct config_walk *w, const char *key, const yaml_nod
 	return config_walk_error(w, kn, "unknown key 'dataplane.%s'", key);
 }
 
+const char *const engine_config_daemon_sections[] = {
+	"rampartd", "outputs", "metrics", "default-rule-path", "rule-files",
+	"classification-file", "threshold-file", NULL,
+};
+
+static int path_scalar(struct config_walk *w, const yaml_node_t *v, const char *key, char **out)
+{
+	if (v->type != YAML_SCALAR_NODE || v->data.scalar.length == 0)
+		return config_walk_error(w, v, "%s: expected a file path", key);
+	free(*out);
+	*out = strdup(config_scalar_text(v));
+	if (!*out)
+		return config_walk_error(w, v, "%s: out of memory", key);
+	return 0;
+}
+
+static int path_list(struct config_walk *w, const yaml_node_t *v, const char *key, char ***out,
+		     size_t *n_out)
+{
+	size_t n;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return config_walk_error(w, v, "%s: expected a list of file names", key);
+	for (size_t i = 0; i < *n_out; i++)
+		free((*out)[i]);
+	free(*out);
+	*n_out = 0;
+	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	*out = calloc(n + 1, sizeof(**out));
+	if (!*out)
+		return config_walk_error(w, v, "%s: out of memory", key);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *item = yaml_document_get_node(w->doc, v->data.sequence.items.start[i]);
+
+		if (!item || item->type != YAML_SCALAR_NODE || item->data.scalar.length == 0)
+			return config_walk_error(w, item ? item : v, "%s[%zu]: expected a file name", key, i);
+		(*out)[i] = strdup(config_scalar_text(item));
+		if (!(*out)[i])
+			return config_walk_error(w, v, "%s: out of memory", key);
+		*n_out = i + 1;
+	}
+	return 0;
+}
+
 static int root_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
 		     const yaml_node_t *v)
 {
+	struct engine_config *c = w->cfg;
+
+	for (size_t i = 0; engine_config_daemon_sections[i]; i++)
+		if (strcmp(key, engine_config_daemon_sections[i]) == 0)
+			return 0; /* rampartd's: it validates them */
+	if (strcmp(key, "geoip-database") == 0)
+		return path_scalar(w, v, "geoip-database", &c->geoip_database);
+	if (strcmp(key, "reputation-categories-file") == 0)
+		return path_scalar(w, v, "reputation-categories-file", &c->reputation_categories_file);
+	if (strcmp(key, "default-reputation-path") == 0)
+		return path_scalar(w, v, "default-reputation-path", &c->default_reputation_path);
+	if (strcmp(key, "reputation-files") == 0)
+		return path_list(w, v, "reputation-files", &c->reputation_files, &c->n_reputation_files);
 	if (strcmp(key, "dataplane") == 0)
 		return config_walk_mapping(w, v, "dataplane", dataplane_pair);
 	if (strcmp(key, "firewall") == 0)
@@ -471,4 +528,13 @@ void engine_config_free(struct engine_config *cfg)
 	cfg->dp_bridges = cfg->dp_ports = NULL;
 	cfg->n_dp_bridges = cfg->n_dp_ports = 0;
 	config_firewall_free(cfg);
+	free(cfg->geoip_database);
+	free(cfg->reputation_categories_file);
+	free(cfg->default_reputation_path);
+	for (size_t i = 0; i < cfg->n_reputation_files; i++)
+		free(cfg->reputation_files[i]);
+	free(cfg->reputation_files);
+	cfg->geoip_database = cfg->reputation_categories_file = cfg->default_reputation_path = NULL;
+	cfg->reputation_files = NULL;
+	cfg->n_reputation_files = 0;
 }

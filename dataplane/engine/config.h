@@ -164,6 +164,15 @@ struct engine_config {
 	struct fw_rule_config *fw_rules;
 	size_t n_fw_rules;
 
+	/* GeoIP and IP reputation (Suricata's top-level keys, same meaning):
+	 * read by the rule keywords geoip / iprep and by firewall address
+	 * sets; NULL / 0 when not configured */
+	char *geoip_database;               /* geoip-database: an mmdb file */
+	char *reputation_categories_file;   /* reputation-categories-file */
+	char *default_reputation_path;      /* default-reputation-path: base of relative reputation-files */
+	char **reputation_files;            /* reputation-files: [..] */
+	size_t n_reputation_files;
+
 	/* set by the front end, not by the file */
 	uint8_t mode;               /* enum engine_mode */
 	uint32_t alert_ring_size;   /* records per worker ring (power of two) */
@@ -176,6 +185,13 @@ struct engine_config {
 #define ENGINE_CONFIG_DEFAULT_DP_WORKERS    1u
 #define ENGINE_CONFIG_DEFAULT_WATCHDOG_MS   500u
 #define ENGINE_CONFIG_DEFAULT_MBUFS         16384u
+
+/*
+ * Top-level sections that belong to rampartd (ctrlplane/): the engine's
+ * loader accepts them without reading them, so one rampart.yaml serves the
+ * daemon and the data plane; rampartd validates them. NULL-terminated.
+ */
+extern const char *const engine_config_daemon_sections[];
 
 /* Names for messages and stats: "allow", "deny", "reject"; "auto", "rss",
  * "software"; "fail-open", "fail-closed". "unknown" when out of range. */

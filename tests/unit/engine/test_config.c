@@ -103,13 +103,38 @@ static void test_unknown_key_names_line_and_key(void **state)
 	assert_string_equal(err, "t.yaml:3: unknown key 'flow.max-flow'");
 	engine_config_free(&cfg);
 
-	assert_int_equal(load(&cfg, "outputs:\n  - eve-log\n", err, sizeof(err)), -1);
-	assert_string_equal(err, "t.yaml:1: unknown key 'outputs'");
+	assert_int_equal(load(&cfg, "output:\n  - eve-log\n", err, sizeof(err)), -1);
+	assert_string_equal(err, "t.yaml:1: unknown key 'output'");
+	engine_config_free(&cfg);
+
+	/* rampartd's sections share the file: skipped here, validated there */
+	assert_int_equal(load(&cfg, "outputs:\n  - eve-log\nrampartd:\n  socket: /x\n", err, sizeof(err)), 0);
 	engine_config_free(&cfg);
 
 	assert_int_equal(load(&cfg, "vars:\n  address-groups:\n    HOME_NET: x\n  ip-groups: {}\n",
 			      err, sizeof(err)), -1);
 	assert_string_equal(err, "t.yaml:4: unknown key 'vars.ip-groups'");
+	engine_config_free(&cfg);
+}
+
+static void test_geoip_and_reputation_keys(void **state)
+{
+	struct engine_config cfg;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(load(&cfg, "geoip-database: /a/b.mmdb\nreputation-categories-file: c.txt\n"
+			      "default-reputation-path: /rep\nreputation-files: [x.list, y.list]\n",
+			      err, sizeof(err)), 0);
+	assert_string_equal(cfg.geoip_database, "/a/b.mmdb");
+	assert_string_equal(cfg.reputation_categories_file, "c.txt");
+	assert_string_equal(cfg.default_reputation_path, "/rep");
+	assert_int_equal(cfg.n_reputation_files, 2);
+	assert_string_equal(cfg.reputation_files[1], "y.list");
+	engine_config_free(&cfg);
+
+	assert_int_equal(load(&cfg, "reputation-files: x.list\n", err, sizeof(err)), -1);
+	assert_string_equal(err, "t.yaml:1: reputation-files: expected a list of file names");
 	engine_config_free(&cfg);
 }
 
@@ -404,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_unknown_key_names_line_and_key),
+		cmocka_unit_test(test_geoip_and_reputation_keys),
 		cmocka_unit_test(test_bad_values_name_line_and_key),
 		cmocka_unit_test(test_syntax_error_names_line),
 		cmocka_unit_test(test_empty_file_keeps_defaults),
