@@ -11,10 +11,14 @@ cd "$(dirname "$0")"
 # libnetfilter_queue, libmaxminddb, jansson (JSON), libyaml (config), libpcap
 # (capture headers), cmocka (unit tests). Python: the e2e and compatibility tests.
 # curl, iperf3: the lab demo (tools/lab_demo.sh) and the lab benchmarks.
+# libmicrohttpd (rampartd's metrics endpoint), hiredis (its Redis sink); the tests
+# start their own redis-server, read the real mmdb with mmdblookup and build small
+# GeoIP databases with libmaxmind-db-writer-perl.
 PACKAGES=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   dpdk-dev libdpdk-dev libhyperscan-dev libpcre2-dev libbpf-dev libnetfilter-queue-dev libmnl-dev
-  libmaxminddb-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev zlib1g-dev
-  python3 python3-yaml python3-jsonschema python3-scapy iproute2 ethtool curl iperf3)
+  libmaxminddb-dev libmicrohttpd-dev libhiredis-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev zlib1g-dev
+  python3 python3-yaml python3-jsonschema python3-scapy iproute2 ethtool curl iperf3
+  redis-server mmdb-bin libmaxmind-db-writer-perl)
 
 install_packages() {
 	local missing=()
@@ -25,7 +29,14 @@ install_packages() {
 		echo "quickstart: installing ${missing[*]}"
 		if [ "$(id -u)" -ne 0 ]; then echo "quickstart: run as root to install packages" >&2; exit 2; fi
 		apt-get update -qq
+		# Packages with services (redis-server) must not start them here: tests
+		# start their own instances. policy-rc.d 101 = "action forbidden".
+		local added_policy=0
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && added_policy=1
+		fi
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		[ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
 	fi
 }
 
