@@ -36,7 +36,7 @@ install_packages() {
 			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && added_policy=1
 		fi
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-		[ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+		if [ "$added_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 	fi
 }
 
