@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 # GeoIP databases with libmaxmind-db-writer-perl.
 PACKAGES=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   dpdk-dev libdpdk-dev libhyperscan-dev libpcre2-dev libbpf-dev libnetfilter-queue-dev libmnl-dev
-  libmaxminddb-dev libmicrohttpd-dev libhiredis-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev zlib1g-dev
+  libmaxminddb-dev libmicrohttpd-dev libhiredis-dev libssl-dev libjansson-dev libyaml-dev libpcap-dev libcmocka-dev zlib1g-dev
   python3 python3-yaml python3-jsonschema python3-scapy iproute2 ethtool curl iperf3
   redis-server mmdb-bin libmaxmind-db-writer-perl)
 

@@ -236,6 +236,41 @@ struct sig_threshold {
 	uint32_t seconds;
 };
 
+/*
+ * A compiled suppress list (threshold.config `suppress`, see sig_parser.h).
+ * Address ranges are sorted, disjoint, inclusive, as 128-bit keys: IPv4 is
+ * {0, address} in host order, IPv6 {first 8 bytes, last 8 bytes} big-endian.
+ * A match on a rule with such a list alerts only when `all` is false, its
+ * source is in no `src` range and its destination in no `dst` range
+ * (by_either entries are in both). Owned by the rule set.
+ */
+struct sig_ip_key { uint64_t hi, lo; };
+struct sig_ip_span { struct sig_ip_key first, last; };
+struct sig_ip_spans {
+	struct sig_ip_span *v4, *v6;
+	uint32_t n4, n6;
+};
+struct sig_suppress {
+	bool all;                /* suppress without track: the rule never alerts */
+	struct sig_ip_spans src; /* track by_src and by_either */
+	struct sig_ip_spans dst; /* track by_dst and by_either */
+};
+
+/*
+ * geoip / iprep: which addresses of the packet are checked, and the compiled
+ * set they are checked against (an ip_intervals table owned by the match,
+ * freed by sig_ipmatch_clear). SRC / DST: that address; BOTH: both must be
+ * in the set; ANY: either. negated (geoip "!CC"): an address matches when it
+ * is NOT in the set.
+ */
+enum sig_ip_side { SIG_IPSIDE_SRC, SIG_IPSIDE_DST, SIG_IPSIDE_BOTH, SIG_IPSIDE_ANY };
+struct ip_intervals;
+struct sig_ipmatch {
+	uint8_t side;                    /* enum sig_ip_side */
+	bool negated;
+	struct ip_intervals *set;        /* NULL only in an inactive rule */
+};
+
 /* One keyword of a rule's body, in rule order. */
 enum sig_match_kind {
 	SIG_M_CONTENT, SIG_M_PCRE, SIG_M_ISDATAAT, SIG_M_BYTE_TEST, SIG_M_BYTE_JUMP,
@@ -244,6 +279,7 @@ enum sig_match_kind {
 	SIG_M_ICMP_ID, SIG_M_ICMP_SEQ, SIG_M_ACK, SIG_M_SEQ, SIG_M_WINDOW,
 	SIG_M_FRAGBITS, SIG_M_FRAGOFFSET, SIG_M_ID, SIG_M_TOS, SIG_M_IPOPTS,
 	SIG_M_APP_LAYER_PROTOCOL,
+	SIG_M_GEOIP, SIG_M_IPREP, /* u.ipmatch: compiled at load time (sig_kw_rep.c) */
 	SIG_M_OTHER, /* a known keyword with no engine yet (see sig_match.keyword) */
 };
 
@@ -262,6 +298,7 @@ struct sig_match {
 		struct sig_flowbits flowbits;
 		struct { uint8_t proto; bool negated; int8_t cmp; } ip_proto; /* cmp: '=' '<' '>' */
 		struct { char *value; } other; /* raw argument text of SIG_M_OTHER */
+		struct sig_ipmatch ipmatch;   /* geoip, iprep */
 	} u;
 };
 
@@ -294,6 +331,7 @@ struct sig_rule {
 	bool     has_detection_filter;
 	struct sig_threshold detection_filter;
 	bool     noalert;          /* flowbits:noalert */
+	const struct sig_suppress *suppress; /* threshold.config suppress; NULL: none (owned by the set) */
 	char   **vars; size_t n_vars; /* byte_extract variable names, by var_index */
 
 	/* state */
@@ -319,6 +357,10 @@ struct sig_ruleset {
 	size_t n_read;       /* rule lines read (rules attempted, comments excluded) */
 	size_t n_active;
 	double load_seconds;
+	/* threshold.config (sig_threshold_config_apply) */
+	struct sig_load_error *threshold_errors; size_t n_threshold_errors; /* entries refused */
+	size_t n_threshold_applied;                  /* entries applied */
+	struct sig_suppress **suppress_lists; size_t n_suppress_lists; /* what rules' suppress point to */
 };
 
 #endif /* RAMPART_SIG_RULE_H */

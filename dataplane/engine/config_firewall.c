@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dataplane/engine/config_internal.h"
+#include "dataplane/engine/policy/policy.h" /* FW_SET_*_PREFIX */
 
 static const char *const fw_action_names[] = { "allow", "deny", "reject" };
 
@@ -360,6 +361,126 @@ static int fw_zone_pair(struct config_walk *w, const char *key, const yaml_node_
 	return 0;
 }
 
+/* Append an owned string to a string list. 0, or -1 out of memory. */
+static int list_append(char ***list, size_t *n, char *item)
+{
+	char **grown;
+
+	if (!item)
+		return -1;
+	grown = realloc(*list, (*n + 1) * sizeof(*grown));
+	if (!grown) {
+		free(item);
+		return -1;
+	}
+	*list = grown;
+	(*list)[(*n)++] = item;
+	return 0;
+}
+
+/* reputation: { category: NAME, min-score: N } -> "reputation:N:NAME". */
+static int dynamic_set_reputation(struct config_walk *w, const char *where, const yaml_node_t *v,
+				  struct fw_address_set_config *s)
+{
+	const char *category = NULL;
+	uint32_t min_score = 0;
+	bool have_score = false;
+	char key[200], *item;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return config_walk_error(w, v, "%s.reputation: expected { category: NAME, min-score: N }", where);
+	for (yaml_node_pair_t *pair = v->data.mapping.pairs.start; pair < v->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *k = yaml_document_get_node(w->doc, pair->key);
+		const yaml_node_t *val = yaml_document_get_node(w->doc, pair->value);
+
+		if (!k || !val || k->type != YAML_SCALAR_NODE)
+			return config_walk_error(w, v, "%s.reputation: malformed mapping", where);
+		snprintf(key, sizeof(key), "%s.reputation.%s", where, config_scalar_text(k));
+		if (strcmp(config_scalar_text(k), "category") == 0) {
+			if (val->type != YAML_SCALAR_NODE || val->data.scalar.length == 0 ||
+			    strpbrk(config_scalar_text(val), " \t,"))
+				return config_walk_error(w, val, "%s: expected a category short name", key);
+			category = config_scalar_text(val);
+		} else if (strcmp(config_scalar_text(k), "min-score") == 0) {
+			if (config_parse_u32(w, val, key, 0, 127, &min_score))
+				return -1;
+			have_score = true;
+		} else {
+			return config_walk_error(w, k, "unknown key '%s'", key);
+		}
+	}
+	if (!category)
+		return config_walk_error(w, v, "%s.reputation: category is required", where);
+	if (!have_score)
+		return config_walk_error(w, v, "%s.reputation: min-score is required", where);
+	if (asprintf(&item, FW_SET_REPUTATION_PREFIX "%u:%s", min_score, category) < 0 ||
+	    list_append(&s->prefixes, &s->n_prefixes, item))
+		return config_walk_error(w, v, "%s: out of memory", where);
+	return 0;
+}
+
+/*
+ * The mapping form of an address set: { prefixes: [...], countries: [CC...],
+ * reputation: { category: NAME, min-score: N } }, entries united. Countries
+ * and reputation travel to fw_policy_build as marked entries of the set's
+ * one list (FW_SET_*_PREFIX, policy.h), which expands them at build time.
+ */
+static int dynamic_set(struct config_walk *w, const char *where, const yaml_node_t *v,
+		       struct fw_address_set_config *s)
+{
+	char key[200];
+
+	for (yaml_node_pair_t *pair = v->data.mapping.pairs.start; pair < v->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *k = yaml_document_get_node(w->doc, pair->key);
+		const yaml_node_t *val = yaml_document_get_node(w->doc, pair->value);
+		char **items = NULL;
+		size_t n = 0;
+
+		if (!k || !val || k->type != YAML_SCALAR_NODE)
+			return config_walk_error(w, v, "%s: malformed mapping", where);
+		snprintf(key, sizeof(key), "%s.%s", where, config_scalar_text(k));
+		if (strcmp(config_scalar_text(k), "reputation") == 0) {
+			if (dynamic_set_reputation(w, where, val, s))
+				return -1;
+			continue;
+		}
+		bool countries = strcmp(config_scalar_text(k), "countries") == 0;
+		if (!countries && strcmp(config_scalar_text(k), "prefixes") != 0)
+			return config_walk_error(w, k, "unknown key '%s' (prefixes, countries or reputation)", key);
+		if (scalar_list(w, val, key, &items, &n))
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			char *item = items[i];
+
+			items[i] = NULL;
+			if (countries) {
+				const char *cc = item;
+				bool ok = strlen(cc) == 2 && ((cc[0] | 0x20) >= 'a' && (cc[0] | 0x20) <= 'z') &&
+					  ((cc[1] | 0x20) >= 'a' && (cc[1] | 0x20) <= 'z');
+				if (!ok) {
+					config_walk_error(w, val, "%s: '%s' is not a two-letter country code", key, cc);
+					free(item);
+					string_list_free(items, n);
+					return -1;
+				}
+				char *marked;
+				if (asprintf(&marked, FW_SET_COUNTRY_PREFIX "%c%c", cc[0] & ~0x20, cc[1] & ~0x20) < 0)
+					marked = NULL;
+				free(item);
+				item = marked;
+			}
+			if (list_append(&s->prefixes, &s->n_prefixes, item)) {
+				string_list_free(items, n);
+				return config_walk_error(w, val, "%s: out of memory", key);
+			}
+		}
+		string_list_free(items, n);
+	}
+	if (s->n_prefixes == 0)
+		return config_walk_error(w, v, "%s: empty set (give prefixes, countries or reputation)", where);
+	return 0;
+}
+
 static int fw_set_pair(struct config_walk *w, const char *key, const yaml_node_t *kn,
 		       const yaml_node_t *v)
 {
@@ -378,8 +499,25 @@ static int fw_set_pair(struct config_walk *w, const char *key, const yaml_node_t
 	s = &c->fw_address_sets[c->n_fw_address_sets];
 	memset(s, 0, sizeof(*s));
 	s->line = (uint32_t)kn->start_mark.line + 1;
-	if (named_list(w, "firewall.address-sets", "set", key, kn, v, names, c->n_fw_address_sets,
-		       &s->name, &s->prefixes, &s->n_prefixes)) {
+	if (v->type == YAML_MAPPING_NODE) {
+		/* the mapping form: the name is checked like the list form's */
+		char where[160];
+
+		snprintf(where, sizeof(where), "firewall.address-sets.%s", key);
+		if (!name_ok(key))
+			return config_walk_error(w, kn, "firewall.address-sets: invalid set name '%s'", key);
+		for (size_t i = 0; i < c->n_fw_address_sets; i++)
+			if (strcmp(names[i], key) == 0)
+				return config_walk_error(w, kn, "%s: set defined twice", where);
+		if (!(s->name = strdup(key)))
+			return config_walk_error(w, kn, "%s: out of memory", where);
+		if (dynamic_set(w, where, v, s)) {
+			free(s->name);
+			string_list_free(s->prefixes, s->n_prefixes);
+			return -1;
+		}
+	} else if (named_list(w, "firewall.address-sets", "set", key, kn, v, names, c->n_fw_address_sets,
+			      &s->name, &s->prefixes, &s->n_prefixes)) {
 		free(s->name);
 		return -1;
 	}

@@ -33,6 +33,20 @@
 /* flow.fw_decision while its first packet waits for the slice's batch */
 #define FLOW_FW_PENDING 0xffu
 
+_Static_assert(FW_MAX_PORTS <= FLOW_FW_ORIGIN_PORT,
+	       "a clamped flow.fw_origin port must be in no zone, like the real one");
+
+struct engine_rules_swap {
+	const struct sig_ruleset *rs;
+	struct detect_thread *detect;     /* NULL: no rules */
+};
+
+struct engine_policy_swap {
+	const struct fw_policy *policy;
+	uint64_t *hits;
+	uint32_t n_hits;
+};
+
 struct engine_worker {
 	struct engine_config_view {
 		uint8_t mode;
@@ -40,9 +54,10 @@ struct engine_worker {
 		struct decode_config decode;
 	} cfg;
 	uint16_t index;
-	const struct sig_ruleset *rs;
+	const struct sig_ruleset *rs;     /* NULL: no rules (detection skipped) */
 	struct flow_table *flows;
-	struct detect_thread *detect;
+	struct detect_thread *detect;     /* NULL with rs */
+	uint64_t alerts_capped_base;      /* alerts_over_max of detect threads swapped out */
 	struct alert_ring *ring;
 	struct detect_alert *alerts;      /* max_alerts scratch for one packet */
 	struct packet *burst_ptrs[ENGINE_MAX_BURST];
@@ -55,6 +70,16 @@ struct engine_worker {
 	uint32_t fw_rule_of[ENGINE_MAX_BURST]; /* per packet of the slice: rule id
 	                                          it was classified with, or
 	                                          FW_NOT_CLASSIFIED */
+	bool fw_reclass[ENGINE_MAX_BURST];     /* per packet: it re-classified an
+	                                          existing flow */
+	struct packet fw_views[ENGINE_MAX_BURST]; /* rebuilt first-packet views */
+	/* Policy generation: bumped by every policy change; a flow whose
+	 * fw_generation differs is judged again (0 is never current, so a new
+	 * flow always differs). */
+	uint16_t fw_generation;
+	/* Run the firewall stage: a policy is attached, or was (then the flows
+	 * it blocked are judged again, and allowed, under "no firewall"). */
+	bool fw_stage;
 	/* inspection depth, in flow.payload_units units of 2^depth_shift bytes */
 	uint8_t depth_shift;
 	uint16_t depth_units;             /* bypass once a direction exceeds it */
@@ -97,7 +122,7 @@ struct engine_worker *engine_worker_new(const struct engine_config *cfg,
 	struct flow_table_config fcfg;
 	char ferr[160];
 
-	if (!cfg || !de || !rs || cfg->max_alerts_per_packet == 0) {
+	if (!cfg || !de != !rs || cfg->max_alerts_per_packet == 0) {
 		set_err(err, errlen, "engine: invalid arguments");
 		errno = EINVAL;
 		return NULL;
@@ -107,6 +132,7 @@ struct engine_worker *engine_worker_new(const struct engine_config *cfg,
 		goto oom;
 	w->index = worker_index;
 	w->rs = rs;
+	w->fw_generation = 1;
 	w->cfg.mode = cfg->mode;
 	w->cfg.max_alerts = cfg->max_alerts_per_packet;
 	w->cfg.decode = DECODE_CONFIG_DEFAULT;
@@ -144,12 +170,14 @@ struct engine_worker *engine_worker_new(const struct engine_config *cfg,
 		set_err(err, errlen, "engine: cannot create the flow table");
 		goto fail;
 	}
-	w->detect = detect_thread_new(de, flow_table_max_flows(w->flows));
-	if (!w->detect) {
-		set_err(err, errlen, "engine: cannot create the detect thread context");
-		goto fail;
+	if (de) {
+		w->detect = detect_thread_new(de, flow_table_max_flows(w->flows));
+		if (!w->detect) {
+			set_err(err, errlen, "engine: cannot create the detect thread context");
+			goto fail;
+		}
+		flow_table_set_release_hook(w->flows, detect_flow_release, w->detect);
 	}
-	flow_table_set_release_hook(w->flows, detect_flow_release, w->detect);
 	w->ring = alert_ring_new(cfg->alert_ring_size);
 	if (!w->ring) {
 		set_err(err, errlen, "engine: cannot create the alert ring (size must be a power of two)");
@@ -244,23 +272,120 @@ static void inspect_packet(struct engine_worker *w, struct packet *p)
 	}
 }
 
-int engine_worker_set_policy(struct engine_worker *w, const struct fw_policy *pol)
-{
-	uint64_t *hits = NULL;
-	uint32_t n = 0;
+/* ------------------------------------------------------------ hot swap */
 
-	if (pol) {
-		n = fw_policy_rule_count(pol) + 1;
-		hits = calloc(n, sizeof(*hits));
-		if (!hits) {
+struct engine_rules_swap *engine_rules_swap_prepare(const struct engine_worker *w,
+						    const struct detect_engine *de,
+						    const struct sig_ruleset *rs)
+{
+	struct engine_rules_swap *s;
+
+	if (!w || !de != !rs) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->rs = rs;
+	if (de) {
+		/* max_flows is fixed at creation: reading it here is safe */
+		s->detect = detect_thread_new(de, flow_table_max_flows(w->flows));
+		if (!s->detect) {
+			free(s);
 			errno = ENOMEM;
-			return -1;
+			return NULL;
 		}
 	}
-	free(w->fw_hits);
-	w->fw_hits = hits;
-	w->fw_n_hits = n;
-	w->policy = pol;
+	return s;
+}
+
+void engine_worker_apply_rules(struct engine_worker *w, struct engine_rules_swap *s)
+{
+	struct detect_thread *old = w->detect;
+	const struct sig_ruleset *old_rs = w->rs;
+
+	/* The old thread's counters stay in the totals. */
+	if (old)
+		w->alerts_capped_base += detect_thread_counters(old)->alerts_over_max;
+	w->detect = s->detect;
+	w->rs = s->rs;
+	s->detect = old;
+	s->rs = old_rs;
+	/* Flows keep their detect_slot numbers; the new pool does not know
+	 * them (detect_state.h), so their flowbits are gone without a walk. */
+	flow_table_set_release_hook(w->flows, w->detect ? detect_flow_release : NULL, w->detect);
+}
+
+void engine_rules_swap_free(struct engine_rules_swap *s)
+{
+	if (!s)
+		return;
+	detect_thread_free(s->detect);
+	free(s);
+}
+
+struct engine_policy_swap *engine_policy_swap_prepare(const struct engine_worker *w,
+						      const struct fw_policy *pol)
+{
+	struct engine_policy_swap *s;
+
+	(void)w; /* the counters depend on the policy only */
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->policy = pol;
+	if (pol) {
+		s->n_hits = fw_policy_rule_count(pol) + 1;
+		s->hits = calloc(s->n_hits, sizeof(*s->hits));
+		if (!s->hits) {
+			free(s);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void engine_worker_apply_policy(struct engine_worker *w, struct engine_policy_swap *s)
+{
+	const struct fw_policy *old = w->policy;
+	uint64_t *old_hits = w->fw_hits;
+	uint32_t old_n = w->fw_n_hits;
+
+	w->policy = s->policy;
+	w->fw_hits = s->hits;
+	w->fw_n_hits = s->n_hits;
+	s->policy = old;
+	s->hits = old_hits;
+	s->n_hits = old_n;
+	/* Every flow decided before now is judged again on its next packet. */
+	if (++w->fw_generation == 0)
+		w->fw_generation = 1;
+	if (w->policy)
+		w->fw_stage = true;
+}
+
+void engine_policy_swap_free(struct engine_policy_swap *s)
+{
+	if (!s)
+		return;
+	free(s->hits);
+	free(s);
+}
+
+int engine_worker_set_policy(struct engine_worker *w, const struct fw_policy *pol)
+{
+	struct engine_policy_swap *s = engine_policy_swap_prepare(w, pol);
+
+	if (!s)
+		return -1;
+	engine_worker_apply_policy(w, s);
+	engine_policy_swap_free(s);
 	return 0;
 }
 
@@ -276,10 +401,50 @@ static uint8_t flow_decision_of(uint8_t action)
 	       action == FW_ACTION_REJECT ? FLOW_FW_REJECT : FLOW_FW_ALLOW;
 }
 
+/* The action of a rule id; with no policy attached everything is allowed. */
+static uint8_t fw_action_of(const struct engine_worker *w, uint32_t rule)
+{
+	return w->policy ? fw_policy_rule_action(w->policy, rule) : FW_ACTION_ALLOW;
+}
+
+static void fw_classify(const struct engine_worker *w, const struct packet *const *pkts, uint16_t n,
+			uint32_t *rule_ids)
+{
+	if (w->policy) {
+		fw_policy_classify_burst(w->policy, pkts, n, rule_ids);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		rule_ids[i] = FW_RULE_DEFAULT;
+}
+
+/*
+ * The view of f's first packet, for judging f again under a new policy: the
+ * flow's addresses and ports in the direction that packet travelled, and its
+ * ingress port. The classifier reads nothing else.
+ */
+static const struct packet *first_packet_view(struct engine_worker *w, uint16_t m, const struct flow *f)
+{
+	struct packet *v = &w->fw_views[m];
+	bool to_client = f->fw_origin & FLOW_FW_ORIGIN_TOCLIENT;
+
+	v->l3 = f->l3;
+	v->ip_proto = f->ip_proto;
+	v->port = f->fw_origin & FLOW_FW_ORIGIN_PORT;
+	v->src = to_client ? f->server_addr : f->client_addr;
+	v->dst = to_client ? f->client_addr : f->server_addr;
+	v->sport = to_client ? f->server_port : f->client_port;
+	v->dport = to_client ? f->client_port : f->server_port;
+	return v;
+}
+
 /*
  * Step 1 of the firewall, for the whole slice: pick the packets that need a
- * decision (the first packet of each undecided flow, and IP packets with no
- * flow), classify them in one call, and store each decision in its flow.
+ * decision (the first packet of each undecided flow, the first packet of
+ * each flow decided under an older policy, and IP packets with no flow),
+ * classify them in one call, and store each decision in its flow. The
+ * generation test is the only per-packet cost of policy swaps: it replaces
+ * the "already decided" test.
  */
 static void firewall_classify_slice(struct engine_worker *w, struct packet **pkts, uint16_t n)
 {
@@ -288,28 +453,48 @@ static void firewall_classify_slice(struct engine_worker *w, struct packet **pkt
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct packet *p = pkts[i];
+		struct flow *f = p->flow;
 
 		w->fw_rule_of[i] = FW_NOT_CLASSIFIED;
+		w->fw_reclass[i] = false;
 		if (p->l3 != L3_IPV4 && p->l3 != L3_IPV6)
 			continue;
-		if (p->flow) {
-			if (p->flow->fw_decision != FLOW_FW_NONE)
+		if (f) {
+			if (__builtin_expect(f->fw_generation == w->fw_generation, 1))
 				continue;
-			p->flow->fw_decision = FLOW_FW_PENDING; /* one packet per flow */
+			f->fw_generation = w->fw_generation; /* one packet per flow */
+			if (f->fw_decision != FLOW_FW_NONE) {
+				/* decided under an older policy: judge it again,
+				 * as its first packet was */
+				w->fw_pkts[m] = first_packet_view(w, m, f);
+				w->fw_reclass[i] = true;
+				idx[m++] = i;
+				continue;
+			}
+			f->fw_decision = FLOW_FW_PENDING;
 		}
 		w->fw_pkts[m] = p;
 		idx[m++] = i;
 	}
 	if (m == 0)
 		return;
-	fw_policy_classify_burst(w->policy, w->fw_pkts, m, w->fw_ids);
+	fw_classify(w, w->fw_pkts, m, w->fw_ids);
 	for (uint16_t j = 0; j < m; j++) {
 		struct packet *p = pkts[idx[j]];
+		struct flow *f = p->flow;
+		uint8_t decision;
 
 		w->fw_rule_of[idx[j]] = w->fw_ids[j];
-		if (p->flow)
-			p->flow->fw_decision =
-				flow_decision_of(fw_policy_rule_action(w->policy, w->fw_ids[j]));
+		if (!f)
+			continue;
+		decision = flow_decision_of(fw_action_of(w, w->fw_ids[j]));
+		/* A flow the firewall blocked and the new policy allows flows
+		 * again; a drop a rule set stays. */
+		if (decision == FLOW_FW_ALLOW && (f->fw_origin & FLOW_FW_ORIGIN_DROPPED)) {
+			f->flags &= (uint8_t)~FLOW_DROP;
+			f->fw_origin &= (uint16_t)~FLOW_FW_ORIGIN_DROPPED;
+		}
+		f->fw_decision = decision;
 	}
 }
 
@@ -331,42 +516,54 @@ static void firewall_record(struct engine_worker *w, const struct packet *p, uin
 
 /*
  * Step 2, per packet after its flow update: apply the decision. Returns true
- * when the packet is blocked (verdict set, nothing more to do with it).
+ * when the packet is blocked (verdict set, nothing more to do with it). A
+ * re-classified packet is treated like a first packet: counted, logged, and
+ * answered with a reject when the new policy rejects its flow.
  */
 static bool firewall_apply(struct engine_worker *w, struct packet *p, uint16_t slot)
 {
+	struct flow *f = p->flow;
 	uint32_t rule = w->fw_rule_of[slot];
 	uint8_t decision;
 	bool first = rule != FW_NOT_CLASSIFIED;
+	bool reclass = w->fw_reclass[slot];
 	bool ips = w->cfg.mode != ENGINE_MODE_IDS;
 
 	if (p->l3 != L3_IPV4 && p->l3 != L3_IPV6)
 		return false;
-	if (p->flow && p->flow->fw_decision == FLOW_FW_NONE) {
+	if (f && f->fw_decision == FLOW_FW_NONE) {
 		/* the update restarted the flow (TCP port reuse): a new
 		 * connection, decided on its own - a rare one-packet batch */
 		const struct packet *one = p;
 
-		fw_policy_classify_burst(w->policy, &one, 1, &rule);
+		fw_classify(w, &one, 1, &rule);
 		first = true;
-		p->flow->fw_decision = flow_decision_of(fw_policy_rule_action(w->policy, rule));
+		reclass = false;
+		f->fw_generation = w->fw_generation;
+		f->fw_decision = flow_decision_of(fw_action_of(w, rule));
 	}
 	if (first) {
-		uint8_t action = fw_policy_rule_action(w->policy, rule);
+		uint8_t action = fw_action_of(w, rule);
 
 		decision = flow_decision_of(action);
-		w->stats.fw_classified++;
-		w->fw_hits[rule == FW_RULE_DEFAULT ? w->fw_n_hits - 1 : rule]++;
-		if (decision == FLOW_FW_ALLOW)
-			w->stats.fw_allowed++;
-		else if (decision == FLOW_FW_DENY)
-			w->stats.fw_denied++;
-		else
-			w->stats.fw_rejected++;
-		if (fw_policy_rule_log(w->policy, rule))
-			firewall_record(w, p, rule, action, ips && decision != FLOW_FW_ALLOW);
+		if (f && !reclass) /* remember the first packet for later re-classifications */
+			f->fw_origin = (uint16_t)((p->port < FLOW_FW_ORIGIN_PORT ? p->port : FLOW_FW_ORIGIN_PORT) |
+						  (p->to_server ? 0 : FLOW_FW_ORIGIN_TOCLIENT));
+		if (w->policy) {
+			w->stats.fw_classified++;
+			w->stats.fw_reclassified += reclass;
+			w->fw_hits[rule == FW_RULE_DEFAULT ? w->fw_n_hits - 1 : rule]++;
+			if (decision == FLOW_FW_ALLOW)
+				w->stats.fw_allowed++;
+			else if (decision == FLOW_FW_DENY)
+				w->stats.fw_denied++;
+			else
+				w->stats.fw_rejected++;
+			if (fw_policy_rule_log(w->policy, rule))
+				firewall_record(w, p, rule, action, ips && decision != FLOW_FW_ALLOW);
+		}
 	} else {
-		decision = p->flow ? p->flow->fw_decision : FLOW_FW_ALLOW;
+		decision = f ? f->fw_decision : FLOW_FW_ALLOW;
 	}
 	if (decision == FLOW_FW_ALLOW)
 		return false;
@@ -381,8 +578,10 @@ static bool firewall_apply(struct engine_worker *w, struct packet *p, uint16_t s
 		p->verdict = VERDICT_DROP;
 		w->stats.drops[ENGINE_DROP_FW_DENY]++;
 	}
-	if (p->flow)
-		p->flow->flags |= FLOW_DROP;
+	if (f && !(f->flags & FLOW_DROP)) {
+		f->flags |= FLOW_DROP;
+		f->fw_origin |= FLOW_FW_ORIGIN_DROPPED;
+	}
 	return true;
 }
 
@@ -438,7 +637,7 @@ static void process_slice(struct engine_worker *w, struct packet *pkts, uint16_t
 	}
 
 	flow_table_lookup_burst(w->flows, w->burst_ptrs, n);
-	if (w->policy)
+	if (w->fw_stage)
 		firewall_classify_slice(w, w->burst_ptrs, n);
 
 	/* Update then inspect packet by packet, so detection sees each
@@ -450,7 +649,7 @@ static void process_slice(struct engine_worker *w, struct packet *pkts, uint16_t
 		flow_table_update_packet(w->flows, p);
 		if (!p->flow)
 			w->stats.no_flow++;
-		if (w->policy && firewall_apply(w, p, i))
+		if (w->fw_stage && firewall_apply(w, p, i))
 			continue;
 		if (p->flow && (p->flow->flags & FLOW_DROP) && w->cfg.mode != ENGINE_MODE_IDS) {
 			/* IPS: a blocked flow stays blocked, uninspected. */
@@ -458,6 +657,8 @@ static void process_slice(struct engine_worker *w, struct packet *pkts, uint16_t
 			w->stats.drops[ENGINE_DROP_FLOW]++;
 			continue;
 		}
+		if (!w->detect) /* no rules loaded (yet) */
+			continue;
 		if (depth_bypassed(w, p))
 			continue;
 		inspect_packet(w, p);
@@ -484,7 +685,8 @@ void engine_process_burst(struct engine_worker *w, struct packet *pkts, uint16_t
 		w->last_expire_usec = w->newest_usec;
 		w->stats.flow_expire_runs++;
 	}
-	w->stats.alerts_capped = detect_thread_counters(w->detect)->alerts_over_max;
+	w->stats.alerts_capped = w->alerts_capped_base +
+				 (w->detect ? detect_thread_counters(w->detect)->alerts_over_max : 0);
 }
 
 void engine_worker_finish(struct engine_worker *w)

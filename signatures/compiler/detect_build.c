@@ -82,6 +82,7 @@ static const char *unsupported_reason(const struct sig_rule *r, size_t n_flowbit
 		case SIG_M_IP_PROTO: case SIG_M_SAMEIP: case SIG_M_ICMP_ID: case SIG_M_ICMP_SEQ:
 		case SIG_M_ACK: case SIG_M_SEQ: case SIG_M_WINDOW: case SIG_M_FRAGBITS:
 		case SIG_M_FRAGOFFSET: case SIG_M_ID: case SIG_M_TOS: case SIG_M_IPOPTS:
+		case SIG_M_GEOIP: case SIG_M_IPREP: /* interval table, detect_header.c */
 			break;
 		default:
 			return m->keyword ? m->keyword : "keyword without matcher";

@@ -25,6 +25,10 @@
 #define CMOD(n, arg) { n, sig_kw_content_modifier, arg, 0, NULL }
 #define NUM(n, kind) { n, sig_kw_numcmp, KW_ARG_REQUIRED, kind, NULL }
 
+/* geoip, iprep (sig_kw_rep.c): compiled against sig_load_options' data */
+SIG_KW_HANDLER(sig_kw_geoip);
+SIG_KW_HANDLER(sig_kw_iprep);
+
 static struct sig_keyword keywords[] = {
 	/* meta */
 	{ "msg", sig_kw_msg, KW_ARG_REQUIRED, 0, NULL },
@@ -230,7 +234,8 @@ static struct sig_keyword keywords[] = {
 	LATER("tls_store"), LATER("tls.fingerprint"), LATER("tls.subject"), LATER("tls.issuerdn"),
 	LATER("tls_cert_notbefore"), LATER("tls_cert_notafter"), LATER("tls_cert_expired"),
 	LATER("tls_cert_valid"), LATER("tls.cert_chain_len"), LATER("base64_decode"), LATER("lua"),
-	LATER("luajit"), LATER("dataset"), LATER("datarep"), LATER("iprep"), LATER("geoip"),
+	LATER("luajit"), LATER("dataset"), LATER("datarep"),
+	{ "iprep", sig_kw_iprep, KW_ARG_REQUIRED, 0, NULL }, { "geoip", sig_kw_geoip, KW_ARG_REQUIRED, 0, NULL },
 	LATER("filemagic"), LATER("filename"), LATER("fileext"), LATER("filestore"), LATER("filemd5"),
 	LATER("filesha1"), LATER("filesha256"), LATER("filesize"), LATER("file.size"),
 	LATER("asn1"), LATER("ftpbounce"), { "byte_math", sig_kw_byte_math, KW_ARG_REQUIRED, 0, NULL }, LATER("entropy"), LATER("bypass"),

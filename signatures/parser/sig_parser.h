@@ -20,6 +20,8 @@
  *   SIG_M_SAMEIP:   no operand.
  *   SIG_M_URILEN, SIG_M_BSIZE, SIG_M_DSIZE, SIG_M_TTL, SIG_M_ITYPE, SIG_M_ICODE: u.num.
  *   SIG_M_APP_LAYER_PROTOCOL and SIG_M_OTHER: u.other.value = argument text (may be NULL).
+ *   SIG_M_GEOIP, SIG_M_IPREP: u.ipmatch, its interval table compiled at load from
+ *                   sig_load_options' geoip / iprep (sig_kw_rep.c); no data: rule inactive.
  *   A relative content/pcre/isdataat/byte_* with no earlier content or pcre in
  *   its buffer is relative to the buffer's start (like Suricata).
  *   SIG_CONTENT_STARTSWITH / ENDSWITH are flags only: offset/depth stay unset.
@@ -68,10 +70,18 @@ int sig_classifications_find(const struct sig_classifications *c, const char *na
 size_t sig_classifications_count(const struct sig_classifications *c);
 void sig_classifications_free(struct sig_classifications *c);
 
+struct geoip_db;   /* signatures/geoip/geoip_db.h */
+struct iprep_data; /* signatures/iprep/iprep.h */
+
 struct sig_load_options {
 	const struct sig_vars *vars;               /* NULL: Suricata defaults */
 	const struct sig_classifications *classes; /* NULL: no classtype checks */
 	FILE *warnings;                            /* unknown classtype etc.; NULL: quiet */
+	/* geoip / iprep keywords are compiled against these at load time (the
+	 * rules keep their own tables: both may be closed after loading). NULL:
+	 * a rule using the keyword is inactive ("geoip needs geoip-database"). */
+	const struct geoip_db *geoip;
+	const struct iprep_data *iprep;
 };
 
 /*
@@ -83,6 +93,8 @@ struct sig_load_options {
 int sig_parse_rule(const char *text, const struct sig_load_options *opt, struct sig_ruleset *rs,
 		   struct sig_rule *out, struct sig_load_error *error);
 void sig_rule_free(struct sig_rule *r);          /* frees what r owns, zeroes it */
+/* Frees a geoip / iprep match's compiled table (match_free calls it); idempotent. */
+void sig_ipmatch_clear(struct sig_ipmatch *m);
 void sig_load_error_free(struct sig_load_error *e);
 
 struct sig_ruleset *sig_ruleset_new(void);
@@ -98,9 +110,56 @@ void sig_ruleset_free(struct sig_ruleset *rs);
 int sig_ruleset_load_path(struct sig_ruleset *rs, const char *path, const struct sig_load_options *opt,
 			  char *err, size_t errlen);
 
+/*
+ * The same as sig_ruleset_load_path for one file whose content is in memory
+ * (rampart-dp's managed mode, rampartd): `name` stands for the file name in
+ * errors and in sig_rule.file. Returns -1 (err filled) only on bad arguments
+ * or when the text cannot be read at all.
+ *
+ * Both loaders treat a line `# rampart: threshold.config` as the end of the
+ * rules: every line after it is threshold.config text, applied to the set
+ * (sig_threshold_config_apply, $VARs from opt) once the rules above are in,
+ * with errors naming name:line of the whole text.
+ */
+int sig_ruleset_load_buffer(struct sig_ruleset *rs, const char *text, size_t len, const char *name,
+			    const struct sig_load_options *opt, char *err, size_t errlen);
+
+/*
+ * Apply Suricata's threshold.config language to the rules already in rs:
+ *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip ADDR]
+ *   threshold|event_filter gen_id G, sig_id S, type limit|threshold|both,
+ *             track by_src|by_dst|by_rule|by_both, count N, seconds T
+ *   rate_filter gen_id G, sig_id S, track T, count N, seconds T, new_action A, timeout T
+ * '#' comments, blank lines and trailing-backslash continuations as in rule
+ * files; options in any order. ADDR: an IP, CIDR, [list] with negations, or a
+ * $VAR (Suricata's default variables here; _vars below and the embedded form
+ * above use the caller's). sig_id 0 = every sid, gen_id 0 = every gid.
+ *
+ * Semantics (Suricata's): suppress without track turns the rule's alerts off;
+ * with track, matches whose tracked address is in ADDR do not alert. Either
+ * way the rule still acts (flowbits, drop / reject / pass verdicts), as in
+ * Suricata, whose suppress removes only the alert. A threshold for one sid
+ * replaces the rule's own threshold (or detection_filter) keyword; a global
+ * one (sid 0) applies only to rules that have neither (first one wins).
+ * rate_filter changes actions by rate, which the engine does not do: each
+ * such line is refused with "rate_filter: not supported" (and a threshold
+ * with track by_flow with "track by_flow: not supported").
+ *
+ * Every refused line adds one sig_load_error (name, line, keyword, reason)
+ * to rs->threshold_errors, and the rest applies; so does an entry naming no
+ * loaded rule. Call it after the rules are loaded and before the detection
+ * engine is built. Returns the number of entries applied (also added to
+ * rs->n_threshold_applied), or -1 with err only on bad arguments or no memory.
+ */
+int sig_threshold_config_apply(struct sig_ruleset *rs, const char *text, size_t len, const char *name,
+			       char *err, size_t errlen);
+/* The same, resolving `ip $VAR` in vars (NULL: Suricata's defaults). */
+int sig_threshold_config_apply_vars(struct sig_ruleset *rs, const char *text, size_t len, const char *name,
+				    const struct sig_vars *vars, char *err, size_t errlen);
+
 /* Rules read, active, inactive by reason, rejected by reason, load time. */
 void sig_ruleset_print_summary(const struct sig_ruleset *rs, FILE *out);
-/* Every rejection as "file:line: keyword: reason", one per line. */
+/* Every rejection as "file:line: keyword: reason", one per line (threshold.config ones after the rules'). */
 void sig_ruleset_print_errors(const struct sig_ruleset *rs, FILE *out);
 
 #endif /* RAMPART_SIG_PARSER_H */

@@ -70,6 +70,14 @@ int sig_find_var(const struct sig_parse_ctx *ctx, const char *name);
 /* Name of a buffer for "needs <name>" reasons and reports. */
 const char *sig_buffer_name(uint8_t buffer);
 
+/* ---- sig_threshold_config.c ---- */
+
+/* sig_threshold_config_apply for text whose first line is line `first_line`
+ * of `name`, resolving $VARs in vars (NULL: Suricata's defaults). */
+int sig_threshold_config_apply_at(struct sig_ruleset *rs, const char *text, size_t len, const char *name,
+				  uint32_t first_line, const struct sig_vars *vars, char *err, size_t errlen);
+void sig_threshold_config_free(struct sig_ruleset *rs); /* what apply added to rs */
+
 /* ---- small text helpers (sig_text.c) ---- */
 char *sig_trim(char *s);                              /* in place, returns start */
 bool sig_parse_i64(const char *s, int64_t *out);      /* whole string, decimal or 0x hex */

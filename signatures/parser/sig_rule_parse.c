@@ -456,6 +456,10 @@ static void match_free(struct sig_match *m)
 	case SIG_M_OTHER:
 		free(m->u.other.value);
 		break;
+	case SIG_M_GEOIP:
+	case SIG_M_IPREP:
+		sig_ipmatch_clear(&m->u.ipmatch);
+		break;
 	default:
 		break;
 	}

@@ -45,6 +45,7 @@ void sig_ruleset_free(struct sig_ruleset *rs)
 	for (size_t i = 0; i < rs->n_flowbits; i++)
 		free(rs->flowbit_names[i]);
 	free(rs->flowbit_names);
+	sig_threshold_config_free(rs);
 	free(rs);
 }
 
@@ -180,22 +181,59 @@ static void load_one_rule(struct loader *ld, const char *text, const char *file,
 		rs->n_active++;
 }
 
-static int load_file(struct loader *ld, const char *path)
+/* The line that ends the rules of a text and starts its threshold.config part
+ * (rampartd's bundle, see sig_parser.h). */
+static bool is_threshold_marker(const char *s)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	char *line = NULL, *rule = NULL;
-	size_t cap = 0, rule_len = 0, rule_cap = 0;
-	uint32_t lineno = 0, rule_line = 0;
+	static const char marker[] = "# rampart: threshold.config";
+	size_t n = sizeof(marker) - 1;
+	return strncmp(s, marker, n) == 0 && s[n + strspn(s + n, " \t")] == '\0';
+}
+
+/* Append line (n bytes) and a newline to the growing buffer *buf. */
+static int append_line(char **buf, size_t *len, size_t *cap, const char *line, size_t n)
+{
+	if (*len + n + 2 > *cap) {
+		size_t nc = (*len + n + 2) * 2;
+		char *nb = realloc(*buf, nc);
+		if (!nb)
+			return -1;
+		*buf = nb;
+		*cap = nc;
+	}
+	memcpy(*buf + *len, line, n);
+	*len += n;
+	(*buf)[(*len)++] = '\n';
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+/* Read rules from f; `name` is the file name for rules and errors. The one
+ * reader behind sig_ruleset_load_path and sig_ruleset_load_buffer. */
+static void load_stream(struct loader *ld, FILE *f, const char *name)
+{
+	char *line = NULL, *rule = NULL, *thresholds = NULL;
+	size_t cap = 0, rule_len = 0, rule_cap = 0, th_len = 0, th_cap = 0;
+	uint32_t lineno = 0, rule_line = 0, th_line = 0;
 	ssize_t got;
 	while ((got = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		size_t n = (size_t)got;
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
+		if (th_line) {
+			if (append_line(&thresholds, &th_len, &th_cap, line, n)) {
+				add_error(ld->rs, name, lineno, "threshold.config", "out of memory");
+				break;
+			}
+			continue;
+		}
 		if (rule_len == 0) {
 			const char *s = line + strspn(line, " \t");
+			if (is_threshold_marker(s)) {
+				th_line = lineno + 1;
+				continue;
+			}
 			if (!*s || *s == '#')
 				continue; /* blank, comment, or disabled rule: not read */
 			rule_line = lineno;
@@ -207,7 +245,7 @@ static int load_file(struct loader *ld, const char *path)
 			size_t nc = (rule_len + n + 1) * 2;
 			char *nr = realloc(rule, nc);
 			if (!nr) {
-				add_error(ld->rs, path, rule_line, NULL, "out of memory");
+				add_error(ld->rs, name, rule_line, NULL, "out of memory");
 				break;
 			}
 			rule = nr;
@@ -217,13 +255,28 @@ static int load_file(struct loader *ld, const char *path)
 		rule_len += n;
 		if (more)
 			continue;
-		load_one_rule(ld, rule, path, rule_line);
+		load_one_rule(ld, rule, name, rule_line);
 		rule_len = 0;
 	}
-	if (rule_len) /* file ended inside a continued rule */
-		load_one_rule(ld, rule, path, rule_line);
+	if (rule_len) /* text ended inside a continued rule */
+		load_one_rule(ld, rule, name, rule_line);
+	if (th_line && th_len) {
+		char err[256];
+		if (sig_threshold_config_apply_at(ld->rs, thresholds, th_len, name, th_line,
+						  ld->opt ? ld->opt->vars : NULL, err, sizeof(err)) < 0)
+			add_error(ld->rs, name, th_line, "threshold.config", err);
+	}
+	free(thresholds);
 	free(line);
 	free(rule);
+}
+
+static int load_file(struct loader *ld, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	load_stream(ld, f, path);
 	fclose(f);
 	return 0;
 }
@@ -270,14 +323,31 @@ static int load_dir(struct loader *ld, const char *path, char *err, size_t errle
 	return 0;
 }
 
+/* Index the rules already in rs (duplicates across load calls) and start the clock. */
+static void loader_begin(struct loader *ld, struct sig_ruleset *rs, const struct sig_load_options *opt,
+			 struct timespec *t0)
+{
+	clock_gettime(CLOCK_MONOTONIC, t0);
+	*ld = (struct loader){ .rs = rs, .opt = opt };
+	for (size_t i = 0; i < rs->n_rules; i++)
+		sid_index_put(&ld->sids, sid_key(&rs->rules[i]), i);
+}
+
+static void loader_end(struct loader *ld, const struct timespec *t0)
+{
+	struct timespec t1;
+	free(ld->sids.keys);
+	free(ld->sids.rule);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ld->rs->load_seconds += (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 int sig_ruleset_load_path(struct sig_ruleset *rs, const char *path, const struct sig_load_options *opt,
 			  char *err, size_t errlen)
 {
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct loader ld = { .rs = rs, .opt = opt };
-	for (size_t i = 0; i < rs->n_rules; i++)
-		sid_index_put(&ld.sids, sid_key(&rs->rules[i]), i);
+	struct timespec t0;
+	struct loader ld;
+	loader_begin(&ld, rs, opt, &t0);
 	struct stat st;
 	int rc = 0;
 	if (stat(path, &st) != 0) {
@@ -289,11 +359,32 @@ int sig_ruleset_load_path(struct sig_ruleset *rs, const char *path, const struct
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		rc = -1;
 	}
-	free(ld.sids.keys);
-	free(ld.sids.rule);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rs->load_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	loader_end(&ld, &t0);
 	return rc;
+}
+
+int sig_ruleset_load_buffer(struct sig_ruleset *rs, const char *text, size_t len, const char *name,
+			    const struct sig_load_options *opt, char *err, size_t errlen)
+{
+	if (!rs || !name || (!text && len)) {
+		snprintf(err, errlen, "sig_ruleset_load_buffer: %s", !rs ? "no rule set" : !name ? "no name" : "no text");
+		return -1;
+	}
+	if (len == 0)
+		return 0; /* an empty file: nothing read */
+	/* fmemopen reads the caller's bytes in place ("r" never writes them). */
+	FILE *f = fmemopen((void *)text, len, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	struct timespec t0;
+	struct loader ld;
+	loader_begin(&ld, rs, opt, &t0);
+	load_stream(&ld, f, name);
+	loader_end(&ld, &t0);
+	fclose(f);
+	return 0;
 }
 
 /* ---- reporting ---- */
@@ -377,15 +468,24 @@ void sig_ruleset_print_summary(const struct sig_ruleset *rs, FILE *out)
 	}
 	free(strs);
 	free(owned);
+	if (rs->n_threshold_applied || rs->n_threshold_errors)
+		fprintf(out, "threshold.config: %zu applied, %zu refused\n", rs->n_threshold_applied,
+			rs->n_threshold_errors);
 	fprintf(out, "flowbits:       %zu\n", rs->n_flowbits);
 	fprintf(out, "load time:      %.3f s\n", rs->load_seconds);
 }
 
-void sig_ruleset_print_errors(const struct sig_ruleset *rs, FILE *out)
+static void print_error_list(const struct sig_load_error *errors, size_t n, FILE *out)
 {
-	for (size_t i = 0; i < rs->n_errors; i++) {
-		const struct sig_load_error *e = &rs->errors[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct sig_load_error *e = &errors[i];
 		fprintf(out, "%s:%u: %s: %s\n", e->file ? e->file : "?", e->line, e->keyword ? e->keyword : "-",
 			e->reason ? e->reason : "?");
 	}
+}
+
+void sig_ruleset_print_errors(const struct sig_ruleset *rs, FILE *out)
+{
+	print_error_list(rs->errors, rs->n_errors, out);
+	print_error_list(rs->threshold_errors, rs->n_threshold_errors, out);
 }

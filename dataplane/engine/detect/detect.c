@@ -341,6 +341,10 @@ unsigned detect_packet(struct detect_thread *dt, struct packet *p, struct detect
 		if (dr->noalert)
 			continue;
 		const struct sig_rule *r = dr->sig;
+		if (r->suppress && detect_suppressed(r->suppress, p)) {
+			dt->ctr.suppressed++; /* before thresholds: a suppressed hit counts toward none */
+			continue;
+		}
 		if (r->has_threshold &&
 		    !detect_thresh_allows(&dt->thresh, dt->cand[i], 0, &r->threshold, p, &dt->ctr.threshold_evictions)) {
 			dt->ctr.thresholded++;

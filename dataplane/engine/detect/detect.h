@@ -88,7 +88,9 @@ struct detect_alert {
  * a flow so marked is not inspected at all. As in Suricata, flowbit actions
  * and the drop / reject / pass action apply on every full match; threshold and
  * detection_filter decide only whether the match alerts. Rules with
- * flowbits:noalert act but never alert.
+ * flowbits:noalert act but never alert; so do matches a threshold.config
+ * suppress covers (sig_rule.suppress), like Suricata, whose suppress keeps a
+ * drop rule dropping and removes only the alert (counted in `suppressed`).
  */
 unsigned detect_packet(struct detect_thread *dt, struct packet *p, struct detect_alert *alerts, unsigned max);
 
@@ -110,6 +112,7 @@ struct detect_counters {
 	uint64_t flowbits_pool_full;  /* flowbit set dropped: no free per-flow slot */
 	uint64_t threshold_evictions; /* threshold entries replaced (LRU) */
 	uint64_t scan_errors;         /* hs_scan failures */
+	uint64_t suppressed;          /* alerts removed by threshold.config suppress (the rule still acted) */
 };
 const struct detect_counters *detect_thread_counters(const struct detect_thread *dt);
 

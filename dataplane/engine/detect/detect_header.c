@@ -2,12 +2,13 @@
  * detect_header.c - the cheap checks of a candidate rule: protocol, address
  * and port sets, the flow keyword and the packet keywords (dsize, flags, ttl,
  * itype, icode, ip_proto, sameip, seq/ack/window, id, tos, icmp_id/icmp_seq,
- * fragbits, fragoffset, ipopts). Suricata's semantics throughout.
+ * fragbits, fragoffset, ipopts, geoip, iprep). Suricata's semantics throughout.
  */
 #include <string.h>
 
 #include "dataplane/engine/detect/detect_match.h"
 #include "dataplane/engine/flow/flow_table.h"
+#include "signatures/iprep/ip_intervals.h"
 #include "signatures/parser/sig_parser.h" /* SIG_FRAGBIT_* */
 
 /* Is a inside c? Addresses compare as 128-bit numbers (IPv4 in the low word), no memcmp call. */
@@ -143,6 +144,25 @@ static bool ipv4_byte(const struct packet *p, unsigned at, uint8_t *out)
 	return true;
 }
 
+/* geoip / iprep: the load-time interval table, searched for the packet's
+ * addresses (no database on this path). */
+static bool ip_in(const struct sig_ipmatch *im, const struct ip_addr *a, uint8_t family)
+{
+	return ip_intervals_contains(im->set, a, family) != im->negated;
+}
+
+static bool ipmatch_op(const struct sig_ipmatch *im, const struct packet *p)
+{
+	if (!im->set || (p->l3 != 4 && p->l3 != 6))
+		return false;
+	switch (im->side) {
+	case SIG_IPSIDE_SRC: return ip_in(im, &p->src, p->l3);
+	case SIG_IPSIDE_DST: return ip_in(im, &p->dst, p->l3);
+	case SIG_IPSIDE_BOTH: return ip_in(im, &p->src, p->l3) && ip_in(im, &p->dst, p->l3);
+	default: return ip_in(im, &p->src, p->l3) || ip_in(im, &p->dst, p->l3);
+	}
+}
+
 static bool packet_op(const struct sig_match *m, const struct packet *p)
 {
 	uint16_t v16;
@@ -187,6 +207,9 @@ static bool packet_op(const struct sig_match *m, const struct packet *p)
 			r = p->ip_proto == m->u.ip_proto.proto;
 		return r != m->u.ip_proto.negated;
 	}
+	case SIG_M_GEOIP:
+	case SIG_M_IPREP:
+		return ipmatch_op(&m->u.ipmatch, p);
 	default:
 		return false; /* the compiler refuses rules with other kinds */
 	}

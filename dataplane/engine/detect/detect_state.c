@@ -7,6 +7,25 @@
 #include "dataplane/engine/detect/detect_state.h"
 #include "dataplane/engine/flow/flow_table.h"
 
+/* Slot layout: [owner flow id][words of bits], so the ownership check reads
+ * the cache line the bits are on. A free slot's owner is DETECT_SLOT_FREE,
+ * which no flow id equals (ids are below 2^51). */
+#define DETECT_SLOT_FREE UINT64_MAX
+
+static inline uint64_t *slot_base(const struct detect_flowbits_pool *fp, uint32_t slot)
+{
+	return fp->bits + (size_t)(slot - 1) * (fp->words + 1u);
+}
+
+/* Whether f's detect_slot is a slot of this pool that f owns: false for no
+ * slot, and for a slot number left over from a pool replaced by a rule swap
+ * (that number may belong to another flow here, or to nobody). */
+static inline bool slot_owned(const struct detect_flowbits_pool *fp, const struct flow *f)
+{
+	return f->detect_slot != 0 && f->detect_slot <= fp->n_slots &&
+	       slot_base(fp, f->detect_slot)[0] == f->flow_id;
+}
+
 int detect_flowbits_pool_init(struct detect_flowbits_pool *fp, uint32_t n_flowbits, uint32_t n_slots)
 {
 	memset(fp, 0, sizeof(*fp));
@@ -14,15 +33,17 @@ int detect_flowbits_pool_init(struct detect_flowbits_pool *fp, uint32_t n_flowbi
 		return 0; /* no rule uses flowbits, or no flows: nothing to keep */
 	fp->words = (n_flowbits + 63) / 64;
 	fp->n_slots = n_slots;
-	fp->bits = calloc((size_t)n_slots * fp->words, sizeof(uint64_t));
+	fp->bits = calloc((size_t)n_slots * (fp->words + 1u), sizeof(uint64_t));
 	fp->free_slots = malloc((size_t)n_slots * sizeof(uint32_t));
 	if (!fp->bits || !fp->free_slots) {
 		detect_flowbits_pool_destroy(fp);
 		return -1;
 	}
 	/* Hand out low slots first. */
-	for (uint32_t i = 0; i < n_slots; i++)
+	for (uint32_t i = 0; i < n_slots; i++) {
 		fp->free_slots[i] = n_slots - i;
+		slot_base(fp, i + 1)[0] = DETECT_SLOT_FREE;
+	}
 	fp->n_free = n_slots;
 	return 0;
 }
@@ -36,29 +57,39 @@ void detect_flowbits_pool_destroy(struct detect_flowbits_pool *fp)
 
 const uint64_t *detect_flowbits_get(const struct detect_flowbits_pool *fp, const struct flow *f)
 {
-	if (!f || f->detect_slot == 0 || f->detect_slot > fp->n_slots)
+	if (!f || !slot_owned(fp, f))
 		return NULL;
-	return fp->bits + (size_t)(f->detect_slot - 1) * fp->words;
+	return slot_base(fp, f->detect_slot) + 1;
 }
 
 uint64_t *detect_flowbits_get_mut(struct detect_flowbits_pool *fp, struct flow *f)
 {
+	uint64_t *base;
+
 	if (!f || fp->n_slots == 0)
 		return NULL;
-	if (f->detect_slot == 0 || f->detect_slot > fp->n_slots) {
+	if (!slot_owned(fp, f)) {
+		/* no slot, or a stale one from a replaced pool: a fresh slot
+		 * (the stale number is simply forgotten) */
+		f->detect_slot = 0;
 		if (fp->n_free == 0)
 			return NULL;
 		f->detect_slot = fp->free_slots[--fp->n_free];
+		slot_base(fp, f->detect_slot)[0] = f->flow_id;
 	}
-	return fp->bits + (size_t)(f->detect_slot - 1) * fp->words;
+	base = slot_base(fp, f->detect_slot);
+	return base + 1;
 }
 
 void detect_flowbits_release(struct detect_flowbits_pool *fp, struct flow *f)
 {
 	if (!f || f->detect_slot == 0)
 		return;
-	if (f->detect_slot <= fp->n_slots && fp->n_free < fp->n_slots) {
-		memset(fp->bits + (size_t)(f->detect_slot - 1) * fp->words, 0, fp->words * sizeof(uint64_t));
+	if (slot_owned(fp, f) && fp->n_free < fp->n_slots) {
+		uint64_t *base = slot_base(fp, f->detect_slot);
+
+		memset(base + 1, 0, fp->words * sizeof(uint64_t));
+		base[0] = DETECT_SLOT_FREE;
 		fp->free_slots[fp->n_free++] = f->detect_slot;
 	}
 	f->detect_slot = 0;
@@ -150,4 +181,49 @@ bool detect_thresh_allows(struct detect_thresh_table *t, uint32_t rule_id, uint8
 	default:
 		return true;
 	}
+}
+
+static struct sig_ip_key ip_key_of(const struct ip_addr *a, bool v4)
+{
+	uint64_t hi = 0, lo = 0;
+	if (v4)
+		return (struct sig_ip_key){ 0, (uint64_t)a->u8[0] << 24 | (uint64_t)a->u8[1] << 16 |
+						   (uint64_t)a->u8[2] << 8 | a->u8[3] };
+	for (int i = 0; i < 8; i++) {
+		hi = hi << 8 | a->u8[i];
+		lo = lo << 8 | a->u8[8 + i];
+	}
+	return (struct sig_ip_key){ hi, lo };
+}
+
+static bool ip_key_le(struct sig_ip_key x, struct sig_ip_key y)
+{
+	return x.hi < y.hi || (x.hi == y.hi && x.lo <= y.lo);
+}
+
+static bool spans_hold(const struct sig_ip_spans *s, const struct ip_addr *a, bool v4)
+{
+	const struct sig_ip_span *v = v4 ? s->v4 : s->v6;
+	uint32_t n = v4 ? s->n4 : s->n6;
+	if (n == 0)
+		return false;
+	struct sig_ip_key k = ip_key_of(a, v4);
+	/* last span whose first address is <= k */
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (ip_key_le(v[mid].first, k))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && ip_key_le(k, v[lo - 1].last);
+}
+
+bool detect_suppressed(const struct sig_suppress *s, const struct packet *p)
+{
+	if (s->all)
+		return true;
+	bool v4 = p->l3 == L3_IPV4;
+	return spans_hold(&s->src, &p->src, v4) || spans_hold(&s->dst, &p->dst, v4);
 }

@@ -18,21 +18,29 @@
 
 struct flow;
 
+/*
+ * Flowbits pool. flow->detect_slot names a slot; each slot also records the
+ * flow id of its owner, so a slot number that came from another pool (the
+ * worker's detect thread was replaced by a rule swap, engine.h) is
+ * recognised as stale without walking the flow table: reads see no bits,
+ * a write takes a fresh slot, release ignores it. Flow ids are unique per
+ * flow table and never reused, so the check has no wrap-around.
+ */
 struct detect_flowbits_pool {
-	uint64_t *bits;      /* n_slots * words */
-	uint32_t words;      /* 64-bit words per flow */
-	uint32_t n_slots;    /* slot s (1-based) owns bits[(s-1)*words ...] */
+	uint64_t *bits;      /* n_slots * (1 + words): owner flow id, then the bits */
+	uint32_t words;      /* 64-bit words of bits per flow */
+	uint32_t n_slots;    /* slot s (1-based) starts at bits[(s-1)*(words+1)] */
 	uint32_t *free_slots;
 	uint32_t n_free;
 };
 
 int detect_flowbits_pool_init(struct detect_flowbits_pool *fp, uint32_t n_flowbits, uint32_t n_slots);
 void detect_flowbits_pool_destroy(struct detect_flowbits_pool *fp);
-/* f's bitmap for reading; NULL when f has none (every bit clear). */
+/* f's bitmap for reading; NULL when f has none here (every bit clear). */
 const uint64_t *detect_flowbits_get(const struct detect_flowbits_pool *fp, const struct flow *f);
-/* f's bitmap for writing, taking a slot if needed; NULL when the pool is empty. */
+/* f's bitmap for writing, taking a slot if f has none here; NULL when the pool is empty. */
 uint64_t *detect_flowbits_get_mut(struct detect_flowbits_pool *fp, struct flow *f);
-/* Clears f's bits and returns its slot to the pool. */
+/* Clears f's bits and returns its slot to the pool (a stale slot is only forgotten). */
 void detect_flowbits_release(struct detect_flowbits_pool *fp, struct flow *f);
 
 #define DETECT_THRESH_WAYS 4
@@ -64,5 +72,13 @@ void detect_thresh_destroy(struct detect_thresh_table *t);
  */
 bool detect_thresh_allows(struct detect_thresh_table *t, uint32_t rule_id, uint8_t kind,
 			  const struct sig_threshold *th, const struct packet *p, uint64_t *evicted);
+
+/*
+ * threshold.config suppress: true when a match of a rule carrying list s must
+ * not alert for p (s->all, p's source in s->src, or its destination in
+ * s->dst). Called only when such a rule is about to alert: two binary searches
+ * at most, no state.
+ */
+bool detect_suppressed(const struct sig_suppress *s, const struct packet *p);
 
 #endif /* RAMPART_DETECT_STATE_H */

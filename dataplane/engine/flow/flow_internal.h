@@ -44,6 +44,8 @@ enum flow_state_class { FLOW_STATE_NEW = 0, FLOW_STATE_EST, FLOW_STATE_CLOSED, F
 
 #define FLOW_LISTS (FLOW_PROTO_CLASSES * FLOW_STATE_CLASSES)
 
+_Static_assert(FLOW_LISTS <= 16, "struct flow.timeout_list is 4 bits");
+
 struct flow_list {
 	uint32_t head, tail;  /* slot numbers, FLOW_NIL when empty */
 };
@@ -62,7 +64,7 @@ struct flow_table {
 	uint32_t bucket_mask;
 	uint32_t max_flows;
 	uint32_t free_head;
-	uint32_t burst_epoch;           /* bumped per lookup_burst; never 0 */
+	uint16_t burst_epoch;           /* bumped per lookup_burst; never 0 (width of flow.burst_epoch) */
 	uint64_t now_usec;              /* table clock */
 	uint64_t id_counter;            /* flows created so far */
 	uint16_t worker_index;

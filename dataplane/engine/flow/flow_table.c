@@ -139,6 +139,8 @@ void flow_restart(struct flow_table *ft, struct flow *f, uint64_t ts_usec)
 	f->tcp_history = 0;
 	f->flags = 0;
 	f->fw_decision = FLOW_FW_NONE;
+	f->fw_generation = 0;
+	f->fw_origin = 0;
 	f->payload_units[0] = f->payload_units[1] = 0;
 }
 

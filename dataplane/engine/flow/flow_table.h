@@ -84,11 +84,22 @@ enum flow_tcp_state {
 #define FLOW_FIN_TOCLIENT  0x80u /* server sent FIN */
 
 /* struct flow.fw_decision: the firewall's verdict for the whole flow, taken
- * on its first packet (either direction) and kept for every later one. */
+ * on its first packet (either direction) and kept for every later one until
+ * the policy changes (flow.fw_generation; the engine judges it again). */
 #define FLOW_FW_NONE   0u /* not classified yet */
 #define FLOW_FW_ALLOW  1u
 #define FLOW_FW_DENY   2u
 #define FLOW_FW_REJECT 3u
+
+/* struct flow.fw_origin: what a re-classification after a policy swap needs
+ * to rebuild the view of the flow's first packet (the flow keeps its
+ * addresses and ports). The port is clamped: every port id at or above the
+ * mask is in no zone for the policy (FW_MAX_PORTS is far below it). */
+#define FLOW_FW_ORIGIN_PORT     0x3fffu /* ingress port of the first packet */
+#define FLOW_FW_ORIGIN_DROPPED  0x4000u /* FLOW_DROP was set by the firewall,
+                                           not by a rule */
+#define FLOW_FW_ORIGIN_TOCLIENT 0x8000u /* the first packet went server ->
+                                           client (flipped with the roles) */
 
 /* struct flow.tcp_history (internal) */
 #define FLOW_TCP_WAS_ESTABLISHED 0x01u
@@ -98,8 +109,9 @@ enum flow_tcp_state {
  * update touch, the second what detection and output read. Fields marked
  * "internal" belong to the flow table; everything else may be read by any
  * stage of the same worker. Only `flags` (FLOW_NO_INSPECT, FLOW_DROP),
- * `detect_slot`, `fw_decision` and `payload_units` may be written outside the
- * flow table; the table zeroes them when a flow starts (or restarts).
+ * `detect_slot`, `fw_decision`, `fw_generation`, `fw_origin` and
+ * `payload_units` may be written outside the flow table; the table zeroes
+ * them when a flow starts (or restarts).
  */
 struct flow {
 	/* ---- line 0: key, lookup and update ---- */
@@ -123,11 +135,19 @@ struct flow {
 	uint64_t pkts_toserver, pkts_toclient;
 	uint64_t bytes_toserver, bytes_toclient; /* captured bytes, like Suricata */
 	uint32_t detect_slot;        /* owned by detect: per-flow state index, 0 = none */
-	uint32_t burst_epoch;        /* internal: last burst that referenced the flow */
-	uint8_t  timeout_list;       /* internal: which timeout list holds the flow */
-	uint8_t  vlan_count;         /* VLAN tags on the first packet (0..2) */
-	uint8_t  tcp_history;        /* internal: FLOW_TCP_WAS_* */
+	uint16_t burst_epoch;        /* internal: last burst that referenced the flow
+	                                (16 bits: only compared for equality with the
+	                                current burst; a wrapped match only spares an
+	                                idle flow from eviction for one burst) */
+	uint16_t fw_generation;      /* owned by the engine's firewall stage: the
+	                                worker's policy generation fw_decision was
+	                                taken under (0 = none) */
+	uint8_t  timeout_list : 4;   /* internal: which timeout list holds the flow */
+	uint8_t  vlan_count : 2;     /* VLAN tags on the first packet (0..2) */
+	uint8_t  tcp_history : 2;    /* internal: FLOW_TCP_WAS_* */
 	uint8_t  fw_decision;        /* owned by the engine's firewall stage: FLOW_FW_* */
+	uint16_t fw_origin;          /* owned by the engine's firewall stage: how the
+	                                decision's first packet looked, FLOW_FW_ORIGIN_* */
 	uint16_t payload_units[2];   /* owned by the engine: payload seen per direction
 	                                (0 to client, 1 to server), in the engine's
 	                                inspection-depth units, saturating */
@@ -135,6 +155,9 @@ struct flow {
 
 _Static_assert(sizeof(struct flow) == 128, "struct flow is two cache lines");
 _Static_assert(offsetof(struct flow, flow_id) == 64, "line 1 starts at flow_id");
+_Static_assert(offsetof(struct flow, fw_origin) + sizeof(uint16_t) ==
+		       offsetof(struct flow, payload_units),
+	       "the firewall fields sit together on line 1");
 
 /* Whether flow:established holds for the packet last given to
  * flow_table_update_packet (Suricata's FLOW_PKT_ESTABLISHED): for TCP, the

@@ -32,6 +32,8 @@ static void flow_swap_roles(struct flow *f)
 	/* the engine's per-direction payload counters follow the roles too */
 	n = f->payload_units[0]; f->payload_units[0] = f->payload_units[1];
 	f->payload_units[1] = (uint16_t)n;
+	/* and so does the firewall's note of which way the first packet went */
+	f->fw_origin ^= FLOW_FW_ORIGIN_TOCLIENT;
 	fl &= (uint8_t)~(FLOW_SEEN_TOSERVER | FLOW_SEEN_TOCLIENT | FLOW_FIN_TOSERVER | FLOW_FIN_TOCLIENT);
 	if (f->flags & FLOW_SEEN_TOSERVER) fl |= FLOW_SEEN_TOCLIENT;
 	if (f->flags & FLOW_SEEN_TOCLIENT) fl |= FLOW_SEEN_TOSERVER;

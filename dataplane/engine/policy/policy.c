@@ -1,7 +1,7 @@
 /*
  * policy.c - building a firewall policy from engine_config (see policy.h):
- * variables, address and port resolution, address sets (rte_lpm / rte_lpm6),
- * zones, and the per-rule checks whose errors name the rule and key.
+ * variables, address and port resolution, zones (address sets: policy_sets.c),
+ * and the per-rule checks whose errors name the rule and key.
  *
  * Addresses and ports go through the signature parser's resolver, so
  * "$HOME_NET", "[10.0.0.0/8,!10.1.0.0/16]" and "!$EXTERNAL_NET" mean
@@ -113,7 +113,7 @@ static int cmp_cidr_lo(const void *a, const void *b)
 }
 
 /* The blocks of family `fam` that `s` matches, as a positive list. */
-static int positive_blocks(const struct sig_addr_set *s, uint8_t fam, struct fw_cidrs *out)
+int fw_positive_blocks(const struct sig_addr_set *s, uint8_t fam, struct fw_cidrs *out)
 {
 	size_t cap = 0, n_ex = 0;
 	struct sig_cidr *ex;
@@ -180,132 +180,6 @@ static int positive_ports(const struct sig_port_set *s, struct sig_port_range **
 	if (next <= 65535)
 		(*out)[(*n)++] = (struct sig_port_range){ (uint16_t)next, 65535 };
 	return 0;
-}
-
-/* ---- address sets ---- */
-
-struct set_entry {
-	struct sig_cidr block;
-	uint32_t bit;
-};
-
-static bool block_covers(const struct sig_cidr *outer, const struct sig_cidr *inner)
-{
-	return outer->family == inner->family && outer->prefix <= inner->prefix &&
-	       cidr_lo(outer) <= cidr_lo(inner) && cidr_hi(inner) <= cidr_hi(outer);
-}
-
-/*
- * LPM answers with the longest prefix only, so each block stores the bits of
- * every set whose blocks cover it: the longest match then carries every set
- * the address is in.
- */
-static int build_sets(struct fw_policy *pol, const struct engine_config *cfg,
-		      const struct sig_vars *vars, char *err, size_t errlen)
-{
-	struct set_entry *e = NULL;
-	size_t n = 0, cap = 0, n4 = 0, n6 = 0;
-	int rc = -1;
-
-	for (size_t s = 0; s < cfg->n_fw_address_sets; s++) {
-		const struct fw_address_set_config *sc = &cfg->fw_address_sets[s];
-		size_t len = 3;
-		char *text, why[256];
-		struct sig_addr_set as;
-
-		for (size_t i = 0; i < sc->n_prefixes; i++)
-			len += strlen(sc->prefixes[i]) + 1;
-		text = malloc(len);
-		if (!text)
-			goto oom;
-		strcpy(text, "[");
-		for (size_t i = 0; i < sc->n_prefixes; i++) {
-			if (i)
-				strcat(text, ",");
-			strcat(text, sc->prefixes[i]);
-		}
-		strcat(text, "]");
-		if (sig_addr_resolve(vars, text, &as, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "firewall.address-sets.%s: %s (line %u)", sc->name, why,
-				 sc->line);
-			free(text);
-			goto out;
-		}
-		free(text);
-		for (uint8_t fam = 4; fam <= 6; fam += 2) {
-			struct fw_cidrs blocks;
-
-			if (positive_blocks(&as, fam, &blocks)) {
-				sig_addr_set_clear(&as);
-				goto oom;
-			}
-			for (size_t i = 0; i < blocks.n; i++) {
-				if (n == cap) {
-					size_t nc = cap ? cap * 2 : 16;
-					struct set_entry *nv = realloc(e, nc * sizeof(*nv));
-
-					if (!nv) {
-						free(blocks.v);
-						sig_addr_set_clear(&as);
-						goto oom;
-					}
-					e = nv;
-					cap = nc;
-				}
-				e[n++] = (struct set_entry){ .block = blocks.v[i], .bit = 1u << s };
-				fam == 4 ? n4++ : n6++;
-			}
-			free(blocks.v);
-		}
-		sig_addr_set_clear(&as);
-	}
-	if (n4) {
-		struct rte_lpm_config lc = { .max_rules = (uint32_t)n4, .number_tbl8s = (uint32_t)n4 + 16 };
-		char name[RTE_LPM_NAMESIZE];
-
-		snprintf(name, sizeof(name), "fwset4_%u", fw_next_object_id());
-		pol->sets4 = rte_lpm_create(name, SOCKET_ID_ANY, &lc);
-		if (!pol->sets4) {
-			snprintf(err, errlen, "firewall.address-sets: cannot create the IPv4 prefix table");
-			goto out;
-		}
-	}
-	if (n6) {
-		struct rte_lpm6_config lc = { .max_rules = (uint32_t)n6,
-					      .number_tbl8s = (uint32_t)n6 * 14 + 16 };
-		char name[RTE_LPM_NAMESIZE];
-
-		snprintf(name, sizeof(name), "fwset6_%u", fw_next_object_id());
-		pol->sets6 = rte_lpm6_create(name, SOCKET_ID_ANY, &lc);
-		if (!pol->sets6) {
-			snprintf(err, errlen, "firewall.address-sets: cannot create the IPv6 prefix table");
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t bits = 0;
-		int r;
-
-		for (size_t j = 0; j < n; j++)
-			if (block_covers(&e[j].block, &e[i].block))
-				bits |= e[j].bit;
-		if (e[i].block.family == 4)
-			r = rte_lpm_add(pol->sets4, ntohl(e[i].block.addr.u32[0]), e[i].block.prefix, bits);
-		else
-			r = rte_lpm6_add(pol->sets6, e[i].block.addr.u8, e[i].block.prefix, bits);
-		if (r < 0) {
-			snprintf(err, errlen, "firewall.address-sets: cannot add a prefix (%s)",
-				 strerror(-r));
-			goto out;
-		}
-	}
-	rc = 0;
-	goto out;
-oom:
-	snprintf(err, errlen, "firewall.address-sets: out of memory");
-out:
-	free(e);
-	return rc;
 }
 
 /* ---- rules ---- */
@@ -431,7 +305,7 @@ static int compile_rule(const struct engine_config *cfg, const struct sig_vars *
 		int r;
 
 		m.proto = rc->proto == FW_PROTO_ICMP ? (fam == 4 ? 1 : 58) : rc->proto;
-		if (positive_blocks(&src.set, fam, &m.src) || positive_blocks(&dst.set, fam, &m.dst)) {
+		if (fw_positive_blocks(&src.set, fam, &m.src) || fw_positive_blocks(&dst.set, fam, &m.dst)) {
 			free(m.src.v);
 			free(m.dst.v);
 			snprintf(why, sizeof(why), "out of memory");
@@ -504,6 +378,12 @@ static struct sig_vars *vars_from_config(const struct engine_config *cfg, char *
 struct fw_policy *fw_policy_build(const struct engine_config *cfg, const struct sig_vars *vars,
 				  char *err, size_t errlen)
 {
+	return fw_policy_build_with(cfg, vars, NULL, err, errlen);
+}
+
+struct fw_policy *fw_policy_build_with(const struct engine_config *cfg, const struct sig_vars *vars,
+				       const struct rep_sources *sources, char *err, size_t errlen)
+{
 	struct fw_acl_list acl4 = { .size = sizeof(struct fw_acl_rule4) };
 	struct fw_acl_list acl6 = { .size = sizeof(struct fw_acl_rule6) };
 	struct sig_vars *own_vars = NULL;
@@ -550,7 +430,7 @@ struct fw_policy *fw_policy_build(const struct engine_config *cfg, const struct 
 		if (!pol->rules[i].name)
 			goto oom;
 	}
-	if (build_sets(pol, cfg, vars, err, errlen))
+	if (fw_build_sets(pol, cfg, vars, sources, err, errlen))
 		goto fail;
 	for (uint32_t i = 0; i < pol->n_rules; i++)
 		if (compile_rule(cfg, vars, i, &acl4, &acl6, err, errlen))

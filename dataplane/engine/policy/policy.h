@@ -40,13 +40,23 @@
 
 struct fw_policy;
 struct sig_vars;
+struct rep_sources; /* dataplane/engine/policy/rep_sources.h */
+
+/*
+ * The mapping form of an address set ({ prefixes, countries, reputation })
+ * reaches fw_policy_build through fw_address_set_config.prefixes, its
+ * dynamic parts marked (config_firewall.c writes them, policy_sets.c expands
+ * them): "country:KP" (upper case), "reputation:MINSCORE:CATEGORY".
+ */
+#define FW_SET_COUNTRY_PREFIX    "country:"
+#define FW_SET_REPUTATION_PREFIX "reputation:"
 
 /* classify result when no rule matched: the default action applies */
 #define FW_RULE_DEFAULT UINT32_MAX
 
 /* Limits (errors past them name the rule or set). */
 #define FW_MAX_ZONES        32u
-#define FW_MAX_ADDRESS_SETS 16u
+#define FW_MAX_ADDRESS_SETS 16u /* one bit each in an rte_lpm6 next hop (21 bits) */
 #define FW_MAX_RULES        65536u
 #define FW_MAX_ACL_PER_RULE 65536u /* one rule's expansion (addresses x ports) */
 #define FW_MAX_PORTS        1024u  /* port ids fw_policy_bind_port accepts */
@@ -59,6 +69,16 @@ struct sig_vars;
  */
 struct fw_policy *fw_policy_build(const struct engine_config *cfg, const struct sig_vars *vars,
 				  char *err, size_t errlen);
+/*
+ * Same, expanding address sets with `countries:` / `reputation:` from
+ * already opened sources (shared across builds: the GeoIP tree is walked
+ * once per database, not once per build). sources NULL: opened from cfg
+ * (geoip-database, reputation-*) for this build only, when a set needs
+ * them. A set that needs a source nobody configured fails the build naming
+ * the set ("firewall.address-sets.bad-geo: countries need geoip-database").
+ */
+struct fw_policy *fw_policy_build_with(const struct engine_config *cfg, const struct sig_vars *vars,
+				       const struct rep_sources *sources, char *err, size_t errlen);
 
 /*
  * Tell the policy which interface a port id is. bridge_side: 0 for the first

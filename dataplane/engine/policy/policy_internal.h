@@ -86,6 +86,14 @@ struct fw_policy {
 	uint32_t port_zones[FW_MAX_PORTS];
 };
 
+/* policy.c: the positive blocks of family `fam` an address set matches. */
+int fw_positive_blocks(const struct sig_addr_set *s, uint8_t fam, struct fw_cidrs *out);
+
+/* policy_sets.c: firewall.address-sets -> pol->sets4 / sets6 (static and
+ * dynamic entries). 0, or -1 with err naming the set. */
+int fw_build_sets(struct fw_policy *pol, const struct engine_config *cfg, const struct sig_vars *vars,
+		  const struct rep_sources *sources, char *err, size_t errlen);
+
 /* Growable array of ACL rules of one family. */
 struct fw_acl_list {
 	void *v;         /* struct fw_acl_rule4 or fw_acl_rule6 */

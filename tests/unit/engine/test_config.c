@@ -420,7 +420,7 @@ static void test_firewall_errors(void **state)
 	expect_error("firewall:\n  zones:\n    dmz: eth1\n    dmz: eth2\n",
 		     "t.yaml:4: firewall.zones.dmz: zone defined twice", false);
 	expect_error("firewall:\n  address-sets:\n    m: { a: 1 }\n",
-		     "t.yaml:3: firewall.address-sets.m: expected a value or a list of values", false);
+		     "t.yaml:3: unknown key 'firewall.address-sets.m.a' (prefixes, countries or reputation)", false);
 }
 
 int main(void)

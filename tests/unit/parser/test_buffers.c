@@ -135,7 +135,7 @@ static void test_inactive_reasons(void **state)
 		{ "tls.version:1.2;", "needs keyword tls.version" },
 		{ "app-layer-protocol:!http;", "needs keyword app-layer-protocol" },
 		{ "content:\"a\"; byte_test:1,=,1,0,dce;", "needs dce" },
-		{ "geoip:src,RU;", "needs keyword geoip" },
+		{ "geoip:src,RU;", "geoip needs geoip-database" },
 		{ "filemagic:\"PDF\";", "needs keyword filemagic" },
 		{ "urilen:>5;", "needs http.uri" },
 		{ "content:\"a\"; pcre:\"/x/U\";", "needs http.uri" },
