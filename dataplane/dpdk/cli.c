@@ -25,6 +25,8 @@ void cli_print_usage(FILE *out)
 	      "                  [--config FILE] [--var NAME=VALUE ...] [--stats FILE]\n"
 	      "                  [-- EAL ARGS]\n"
 	      "       rampart-dp --ports DEV_A:DEV_B [--ports ...] ... (as --bridge)\n"
+	      "       rampart-dp --bridge A:B [...] --managed SOCKET [--config FILE]\n"
+	      "                  [--workers N] [--fail-mode ...] [-- EAL ARGS]\n"
 	      "\n"
 	      "  --pcap FILE        read packets from a capture (offline mode)\n"
 	      "  --bridge A:B       forward between kernel interfaces A and B (inline IPS:\n"
@@ -39,6 +41,9 @@ void cli_print_usage(FILE *out)
 	      "  --fail-mode MODE   fail-open or fail-closed when rules are not loaded yet,\n"
 	      "                     a worker stalls, pools run low or TX is full\n"
 	      "  --duration SECS    inline: stop by itself after SECS (as on SIGINT)\n"
+	      "  --managed SOCKET   inline: attach to rampartd's socket; the daemon supplies\n"
+	      "                     rules and policy and takes the alerts (--rules is then\n"
+	      "                     the set until its first load, --eve an extra copy)\n"
 	      "  --rules PATH       rules file, or directory of *.rules (repeatable)\n"
 	      "  --no-rules         inline: no signatures (firewall policy and forwarding only)\n"
 	      "  --eve FILE         EVE JSON alert log (truncated unless eve.append)\n"
@@ -279,7 +284,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 		    strcmp(flag, "--bridge") != 0 && strcmp(flag, "--pmd") != 0 &&
 		    strcmp(flag, "--workers") != 0 && strcmp(flag, "--ports") != 0 &&
 		    strcmp(flag, "--fail-mode") != 0 && strcmp(flag, "--duration") != 0 &&
-		    strcmp(flag, "--test-fault") != 0) {
+		    strcmp(flag, "--test-fault") != 0 && strcmp(flag, "--managed") != 0) {
 			snprintf(err, errlen, "%s: unknown option (see --help)", arg);
 			goto fail;
 		}
@@ -344,6 +349,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 			const char **slot = strcmp(flag, "--pcap") == 0  ? &o->pcap_path
 					    : strcmp(flag, "--eve") == 0   ? &o->eve_path
 					    : strcmp(flag, "--config") == 0 ? &o->config_path
+					    : strcmp(flag, "--managed") == 0 ? &o->managed_socket
 									    : &o->stats_path;
 			if (*slot) {
 				snprintf(err, errlen, "%s: given twice", flag);
@@ -372,15 +378,19 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_options *o, char *er
 				      "inline mode (--bridge/--ports)");
 		goto fail;
 	}
+	if (o->managed_socket && o->pcap_path) {
+		snprintf(err, errlen, "--managed: inline mode only (--bridge/--ports), not with --pcap");
+		goto fail;
+	}
 	if (o->no_rules && (o->n_rules_paths || o->pcap_path)) {
 		snprintf(err, errlen, "--no-rules: inline mode only, and not with --rules");
 		goto fail;
 	}
-	if (o->n_rules_paths == 0 && !o->no_rules) {
+	if (o->n_rules_paths == 0 && !o->no_rules && !o->managed_socket) {
 		snprintf(err, errlen, "--rules PATH is required (see --help)");
 		goto fail;
 	}
-	if (!o->eve_path) {
+	if (!o->eve_path && !o->managed_socket) {
 		snprintf(err, errlen, "--eve FILE is required (see --help)");
 		goto fail;
 	}

@@ -7,6 +7,7 @@
  * interface (DESIGN.md "Interfaces"): extend it, never change a flag.
  * Exactly one mode: --pcap (offline), or inline with one or more --bridge
  * (kernel interface pairs) and/or --ports (DPDK port pairs) pairs.
+ * Inline mode may be managed (--managed SOCKET: attached to rampartd).
  *
  * Thread rules: main thread, start-up only.
  */
@@ -64,6 +65,8 @@ struct cli_options {
 	const char *eve_path;       /* --eve */
 	const char *config_path;    /* --config, NULL if none */
 	const char *stats_path;     /* --stats, NULL if none */
+	const char *managed_socket; /* --managed: rampartd's socket (inline only); then
+	                               --rules and --eve are optional */
 	bool simulate_ips;          /* --simulate-ips */
 	bool no_rules;              /* --no-rules: inline firewall only, no signatures */
 	struct cli_var *vars;       /* --var NAME=VALUE, in order (owned) */

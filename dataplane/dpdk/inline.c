@@ -24,6 +24,8 @@
 #include "dataplane/dpdk/eal.h"
 #include "dataplane/dpdk/inline_worker.h"
 #include "dataplane/dpdk/port.h"
+#include "dataplane/dpdk/reload.h"
+#include "dataplane/dpdk/rules_loader.h"
 #include "dataplane/dpdk/rules_setup.h"
 #include "dataplane/dpdk/stats.h"
 #include "dataplane/engine/config.h"
@@ -48,13 +50,10 @@ struct inline_state {
 	unsigned worker_lcore[INLINE_MAX_WORKERS];
 	unsigned dist_lcore;
 	bool launched;
-	/* rules */
-	struct detect_engine *detect;
-	struct detect_build_stats detect_stats;
-	struct fw_policy *policy;
-	struct engine_worker *engines[INLINE_MAX_WORKERS];
-	struct output_thread *output;
-	bool rules_loaded;
+	/* rules, policy, engines, output, rampartd link: reload.h */
+	struct reload *reload;
+	uint16_t port_ids[INLINE_MAX_PORTS_TOTAL];
+	const char *port_labels[INLINE_MAX_PORTS_TOTAL];
 	/* watchdog */
 	uint64_t last_hb[INLINE_MAX_WORKERS];
 	uint64_t hb_at_fail[INLINE_MAX_WORKERS];
@@ -288,62 +287,23 @@ oom:
 	return 1;
 }
 
-/* Rules -> detect engine, policy zones, engine workers, EVE thread; publish. */
-static int load_rules(struct inline_state *st, char *err, size_t errlen)
-{
-	const struct inline_input *in = st->in;
-	struct alert_ring *rings[INLINE_MAX_WORKERS];
-	char why[512];
-
-	st->detect = detect_engine_build(in->rules->rs, &st->detect_stats, why, sizeof(why));
-	if (!st->detect) {
-		snprintf(err, errlen, "detect engine build failed: %s", why);
-		return 1;
-	}
-	fprintf(stderr,
-		"rampart-dp: detect: %zu rules compiled (%zu skipped) into %zu groups, "
-		"%zu Hyperscan bytes, %.3f s\n",
-		st->detect_stats.n_rules, st->detect_stats.n_skipped, st->detect_stats.n_groups,
-		st->detect_stats.hs_bytes, st->detect_stats.compile_seconds);
-	for (uint16_t i = 0; i < st->plane.n_workers; i++) {
-		st->engines[i] = engine_worker_new(in->cfg, st->detect, in->rules->rs, i, why,
-						   sizeof(why));
-		if (!st->engines[i]) {
-			snprintf(err, errlen, "worker %u: %s", i, why);
-			return 1;
-		}
-		if (st->policy)
-			engine_worker_set_policy(st->engines[i], st->policy);
-		rings[i] = engine_worker_alert_ring(st->engines[i]);
-	}
-	st->output = output_thread_start(rings, st->plane.n_workers, in->eve);
-	if (!st->output) {
-		snprintf(err, errlen, "cannot start the output thread: %s", strerror(errno));
-		return 1;
-	}
-	for (uint16_t i = 0; i < st->plane.n_workers; i++)
-		__atomic_store_n(&st->plane.workers[i]->engine, st->engines[i], __ATOMIC_RELEASE);
-	st->rules_loaded = true;
-	fputs("rampart-dp: rules loaded\n", stdout);
-	fflush(stdout);
-	return 0;
-}
-
-static int build_policy(struct inline_state *st, char *err, size_t errlen)
+/* The --config firewall must build (exit 2 if not); the loader builds the
+ * policy that runs, with the rest of its generation. */
+static int check_policy(struct inline_state *st, char *err, size_t errlen)
 {
 	const struct cli_options *cli = st->in->cli;
+	struct fw_policy *pol;
 	char why[512];
 
 	if (!st->in->cfg->fw_present)
 		return 0;
-	st->policy = fw_policy_build(st->in->cfg, st->in->rules->vars, why, sizeof(why));
-	if (!st->policy) {
+	pol = fw_policy_build(st->in->cfg, st->in->rules->vars, why, sizeof(why));
+	if (!pol) {
 		snprintf(err, errlen, "--config %s: %s", cli->config_path ? cli->config_path : "",
 			 why);
 		return 2;
 	}
-	for (unsigned i = 0; i < st->n_ports; i++)
-		fw_policy_bind_port(st->policy, st->ports[i].port_id, st->port_label[i], (int)(i & 1u));
+	fw_policy_free(pol);
 	return 0;
 }
 
@@ -439,16 +399,6 @@ static void watchdog(struct inline_state *st, double now)
 	}
 }
 
-/* Restart the heartbeat clocks (after the control thread was busy). */
-static void watchdog_rearm(struct inline_state *st)
-{
-	double now = stats_wall_clock();
-
-	for (uint16_t i = 0; i < st->plane.n_workers; i++)
-		st->last_change[i] = now;
-	st->dist_last_change = now;
-}
-
 static void fault_drain_mbufs(struct inline_state *st)
 {
 	for (unsigned i = 0; i < st->n_ports; i++) {
@@ -511,11 +461,8 @@ static int monitor(struct inline_state *st, char *err, size_t errlen)
 
 		if (in->cli->duration > 0 && now - start >= in->cli->duration)
 			break;
-		if (!st->rules_loaded && now >= rules_at) {
-			if (load_rules(st, err, errlen) != 0)
-				return 1;
-			watchdog_rearm(st);
-		}
+		if (reload_tick(st->reload, now, now >= rules_at, err, errlen) != 0)
+			return 1;
 		if (*in->usr1) {
 			*in->usr1 = 0;
 			on_usr1(st);
@@ -580,6 +527,8 @@ static void fill_stats(struct inline_state *st, struct run_stats *s,
 		       struct engine_worker_stats *sum, uint64_t *flows)
 {
 	const double tsc_hz = (double)rte_get_tsc_hz();
+	struct engine_worker *const *engines = reload_engines(st->reload);
+	const struct dp_generation *gen = reload_current(st->reload);
 
 	memset(total, 0, sizeof(*total));
 	memset(sum, 0, sizeof(*sum));
@@ -588,8 +537,8 @@ static void fill_stats(struct inline_state *st, struct run_stats *s,
 		struct inline_worker *w = st->plane.workers[i];
 
 		ws[i] = (struct run_stats_worker){
-			.engine = st->engines[i] ? engine_worker_stats(st->engines[i]) : NULL,
-			.flows_created = st->engines[i] ? engine_worker_flows_created(st->engines[i]) : 0,
+			.engine = engines[i] ? engine_worker_stats(engines[i]) : NULL,
+			.flows_created = engines[i] ? engine_worker_flows_created(engines[i]) : 0,
 			.fwd = &w->c,
 			.dispatched = st->plane.distributor ? st->plane.distributor->dispatched[i] : 0,
 			.engine_seconds = (double)w->engine_cycles / tsc_hz,
@@ -619,23 +568,32 @@ static void fill_stats(struct inline_state *st, struct run_stats *s,
 	s->dlt = 1;
 	s->engine = sum;
 	s->flows_created = *flows;
-	s->bytes_per_flow = st->engines[0] ? engine_worker_bytes_per_flow(st->engines[0]) : 0;
-	s->rules = st->in->rules->rs;
-	s->detect = st->detect ? &st->detect_stats : NULL;
+	s->bytes_per_flow = engines[0] ? engine_worker_bytes_per_flow(engines[0]) : 0;
+	s->rules = gen ? gen->rs : st->in->rules->rs;
+	s->detect = gen ? &gen->ds : NULL;
 	s->n_workers = st->plane.n_workers;
 	s->workers = ws;
 	s->forwarding = total;
 	s->distribution = st->plane.distribution == INLINE_DIST_RSS ? "rss" : "software";
 	s->fail_mode = st->plane.fail_mode == INLINE_FAIL_OPEN ? "fail-open" : "fail-closed";
-	s->rules_loaded = st->rules_loaded;
+	s->rules_loaded = reload_rules_loaded(st->reload);
+	reload_fill_stats(st->reload, s);
 }
 
-/* Firewall rule hits summed over the workers (names from the policy). */
+/* Firewall rule hits summed over the workers (names from the policy that
+ * runs; skipped while a policy swap is half-way, when counts differ). */
 static void fill_rule_hits(struct inline_state *st, struct run_stats *s)
 {
+	struct engine_worker *const *engines = reload_engines(st->reload);
+	const struct dp_generation *gen = reload_current(st->reload);
 	uint32_t n = 0;
 
-	if (!st->policy || !st->engines[0] || !engine_worker_fw_rule_hits(st->engines[0], &n) || n == 0)
+	free(st->fw_hits);
+	free(st->fw_names);
+	st->fw_hits = NULL;
+	st->fw_names = NULL;
+	if (!gen || !gen->policy || !engines[0] || !engine_worker_fw_rule_hits(engines[0], &n) ||
+	    n != fw_policy_rule_count(gen->policy) + 1)
 		return;
 	st->fw_hits = calloc(n, sizeof(*st->fw_hits));
 	st->fw_names = calloc(n, sizeof(*st->fw_names));
@@ -643,19 +601,20 @@ static void fill_rule_hits(struct inline_state *st, struct run_stats *s)
 		return;
 	for (uint16_t w = 0; w < st->plane.n_workers; w++) {
 		uint32_t k = 0;
-		const uint64_t *h = engine_worker_fw_rule_hits(st->engines[w], &k);
+		const uint64_t *h = engines[w] ? engine_worker_fw_rule_hits(engines[w], &k) : NULL;
 
 		for (uint32_t i = 0; h && i < k && i < n; i++)
 			st->fw_hits[i] += h[i];
 	}
 	for (uint32_t i = 0; i < n; i++)
-		st->fw_names[i] = fw_policy_rule_name(st->policy, i + 1 == n ? FW_RULE_DEFAULT : i);
+		st->fw_names[i] = fw_policy_rule_name(gen->policy, i + 1 == n ? FW_RULE_DEFAULT : i);
 	s->fw_rule_hits = st->fw_hits;
 	s->fw_rule_names = st->fw_names;
 	s->n_fw_rules = n;
 }
 
-static int write_stats(struct inline_state *st, char *err, size_t errlen)
+/* The --stats object as it stands (counters torn while running). */
+static json_t *stats_now(struct inline_state *st)
 {
 	static struct run_stats_worker ws[INLINE_MAX_WORKERS];
 	struct inline_counters total;
@@ -674,9 +633,30 @@ static int write_stats(struct inline_state *st, char *err, size_t errlen)
 		eve_writer_get_stats(st->in->eve, &ews);
 		s.eve_records_written = ews.records_written;
 	}
-	if (!st->in->cli->stats_path)
+	return stats_to_json(&s);
+}
+
+static json_t *stats_now_cb(void *ctx)
+{
+	return stats_now(ctx);
+}
+
+static int write_stats(struct inline_state *st, char *err, size_t errlen)
+{
+	const char *path = st->in->cli->stats_path;
+	json_t *root;
+	int rc;
+
+	if (!path)
 		return 0;
-	return stats_write_json(st->in->cli->stats_path, &s, err, errlen) != 0 ? 1 : 0;
+	root = stats_now(st);
+	if (!root) {
+		snprintf(err, errlen, "--stats %s: out of memory", path);
+		return 1;
+	}
+	rc = stats_write_object(path, root, err, errlen) != 0 ? 1 : 0;
+	json_decref(root);
+	return rc;
 }
 
 static void teardown(struct inline_state *st)
@@ -688,11 +668,8 @@ static void teardown(struct inline_state *st)
 	free(st->held);
 	free(st->fw_hits);
 	free(st->fw_names);
-	for (uint16_t i = 0; i < pl->n_workers; i++)
-		engine_worker_free(st->engines[i]);
-	if (st->detect)
-		detect_engine_free(st->detect);
-	fw_policy_free(st->policy);
+	reload_free(st->reload);
+	st->reload = NULL;
 	for (unsigned i = 0; i < st->n_ports; i++)
 		port_teardown(&st->ports[i]);
 	for (uint16_t i = 0; i < pl->n_workers; i++) {
@@ -703,6 +680,26 @@ static void teardown(struct inline_state *st)
 		inline_worker_free(pl->workers[i]);
 	}
 	distributor_free(pl->distributor);
+}
+
+static int start_reload(struct inline_state *st, char *err, size_t errlen)
+{
+	struct reload_env env = {
+		.in = st->in,
+		.plane = &st->plane,
+		.n_ports = st->n_ports,
+		.port_ids = st->port_ids,
+		.port_labels = st->port_labels,
+		.stats_json = stats_now_cb,
+		.stats_ctx = st,
+	};
+
+	for (unsigned i = 0; i < st->n_ports; i++) {
+		st->port_ids[i] = st->ports[i].port_id;
+		st->port_labels[i] = st->port_label[i];
+	}
+	st->reload = reload_new(&env, err, errlen);
+	return st->reload ? 0 : 1;
 }
 
 int inline_run(const struct inline_input *in, char *err, size_t errlen)
@@ -717,7 +714,9 @@ int inline_run(const struct inline_input *in, char *err, size_t errlen)
 
 	rc = open_ports(&st, err, errlen);
 	if (rc == 0)
-		rc = build_policy(&st, err, errlen);
+		rc = check_policy(&st, err, errlen);
+	if (rc == 0)
+		rc = start_reload(&st, err, errlen);
 	if (rc == 0)
 		rc = start_lcores(&st, err, errlen);
 	if (rc == 0) {
@@ -731,14 +730,11 @@ int inline_run(const struct inline_input *in, char *err, size_t errlen)
 		rc = monitor(&st, err, errlen);
 	}
 	stop_lcores(&st);
-	for (uint16_t i = 0; i < st.plane.n_workers; i++)
-		if (st.engines[i])
-			engine_worker_finish(st.engines[i]);
-	if (st.output && output_thread_stop(st.output) != 0 && rc == 0) {
-		snprintf(err, errlen, "--eve %s: write failed: %s", in->cli->eve_path, strerror(errno));
+	if (reload_stop(st.reload) != 0 && rc == 0) {
+		snprintf(err, errlen, "--eve %s: write failed: %s",
+			 in->cli->eve_path ? in->cli->eve_path : "", strerror(errno));
 		rc = 1;
 	}
-	st.output = NULL;
 	if (rc == 0)
 		rc = write_stats(&st, err, errlen);
 	teardown(&st);

@@ -15,17 +15,22 @@
  *   3. the workers start without an engine and the process prints
  *      "rampart-dp: forwarding": until the rules are compiled, traffic is
  *      forwarded uninspected (fail-open) or dropped (fail-closed);
- *   4. the control thread (this one, lcore 0) compiles the rules, builds the
- *      firewall policy's per-port zones, creates one engine worker per
- *      worker lcore, starts the EVE writer thread and publishes the engines
- *      ("rampart-dp: rules loaded");
- *   5. it then watches: heartbeats (a worker silent for
+ *   4. rule loads (reload.h): the start-up set (--rules) and, in managed
+ *      mode (--managed SOCKET), every `load` from rampartd are built on a
+ *      loader thread and swapped into the workers behind an rte_rcu_qsbr
+ *      grace period, never blocking this thread; the first completed load
+ *      prints "rampart-dp: rules loaded", later ones "rampart-dp: reload
+ *      generation G ok|refused: reason";
+ *   5. it also watches: heartbeats (a worker silent for
  *      dataplane.watchdog-timeout-ms is marked failed and its traffic goes
  *      the fail-mode way), test faults on SIGUSR1/SIGUSR2, --duration and
  *      the stop signal;
  *   6. stop: no new packets, workers finish their rings, the distributor
  *      sends what they passed, flows are flushed, the EVE file is flushed,
  *      --stats written, ports closed. Exit 0.
+ * Managed mode also attaches to rampartd (reconnecting every second while
+ * it is away; "rampart-dp: attached SOCKET" at each attach), sends alerts
+ * through the export ring and answers the daemon's stats requests.
  *
  * Thread rules: main thread only; the lcores it launches follow
  * inline_worker.h and distributor.h.
@@ -44,8 +49,8 @@ struct eve_writer;
 struct inline_input {
 	const struct cli_options *cli;
 	const struct engine_config *cfg;   /* mode already ENGINE_MODE_IPS */
-	const struct loaded_rules *rules;
-	struct eve_writer *eve;
+	const struct loaded_rules *rules;  /* start-up set (empty without --rules) */
+	struct eve_writer *eve;            /* NULL: managed mode without --eve */
 	volatile sig_atomic_t *stop;       /* SIGINT / SIGTERM */
 	volatile sig_atomic_t *usr1;       /* test faults */
 	volatile sig_atomic_t *usr2;

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dataplane/dpdk/distributor.h"
@@ -339,6 +340,21 @@ static void wait_while_failed(struct inline_worker *w)
 	}
 }
 
+/* Between bursts: take what the control thread published (O(1)). */
+static void apply_pending(struct inline_worker *w, struct inline_swap *s)
+{
+	if (s->engine && !w->engine) {
+		__atomic_store_n(&w->engine, s->engine, __ATOMIC_RELEASE);
+	} else if (w->engine) {
+		if (s->rules)
+			engine_worker_apply_rules(w->engine, s->rules);
+		if (s->policy)
+			engine_worker_apply_policy(w->engine, s->policy);
+	}
+	s->applied = 1;
+	__atomic_store_n(&w->pending, NULL, __ATOMIC_RELEASE);
+}
+
 int inline_worker_main(void *arg)
 {
 	struct inline_worker *w = arg;
@@ -348,6 +364,8 @@ int inline_worker_main(void *arg)
 	uint16_t next_port = 0;
 
 	wall_clock_init(&w->clock);
+	if (pl->qsbr)
+		rte_rcu_qsbr_thread_online(pl->qsbr, w->index);
 	for (;;) {
 		struct engine_worker *engine;
 		uint16_t n, in_port;
@@ -360,6 +378,14 @@ int inline_worker_main(void *arg)
 			stall(w);
 			continue;
 		}
+		{
+			struct inline_swap *s = __atomic_load_n(&w->pending, __ATOMIC_ACQUIRE);
+
+			if (unlikely(s != NULL))
+				apply_pending(w, s);
+		}
+		if (pl->qsbr)
+			rte_rcu_qsbr_quiescent(pl->qsbr, w->index);
 		if (rss) {
 			/* Handover protocol with the watchdog (inline.c): the
 			 * queues are ours only between an odd poll_seq and the
@@ -402,6 +428,8 @@ int inline_worker_main(void *arg)
 			__atomic_store_n(&w->poll_seq, w->poll_seq + 1, __ATOMIC_RELEASE);
 	}
 	flush(w);
+	if (pl->qsbr)
+		rte_rcu_qsbr_thread_offline(pl->qsbr, w->index);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return 0;
 }

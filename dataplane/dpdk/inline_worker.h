@@ -34,9 +34,23 @@
  *                  its traffic back: a slow moment is not a permanent loss.
  * Every packet not forwarded is counted under exactly one reason.
  *
+ * Rule and policy swaps (managed reloads, and the first rule load): the
+ * control thread publishes a struct inline_swap in w->pending (release);
+ * the worker looks at it once per loop iteration (one load, unlikely
+ * branch), applies it between bursts (engine_worker_apply_rules/_policy, or
+ * takes its first engine) and clears `pending` (release). It then reports
+ * an RCU quiescent state (plane->qsbr, one per loop iteration; workers are
+ * registered readers, thread id = worker index, online while the loop
+ * runs). The control thread frees what a swap replaced only when both hold:
+ * the grace period it started after publishing has passed
+ * (rte_rcu_qsbr_check) and every worker's `pending` is clear. A stalled
+ * worker (test fault, or a real stall) reports nothing, so the old set is
+ * held until it comes back; its traffic meanwhile goes the fail-mode way.
+ *
  * Thread rules: a worker's fields are written by its lcore, except
- * `engine` (published once by the control thread, release/acquire),
- * `failed` and `stall_requested` (control thread). Counters are plain and
+ * `engine` (set by the control thread before launch in tests, else by the
+ * worker from its first swap), `pending` (control thread publishes, worker
+ * clears), `failed` and `stall_requested` (control thread). Counters are plain and
  * read by the control thread after the worker stopped (or torn, for
  * progress displays). Nothing on the packet path allocates, locks or makes
  * a system call; an idle worker on shared CPUs yields (see idle_backoff).
@@ -55,7 +69,19 @@
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
+struct rte_rcu_qsbr;
 struct engine_worker;
+struct engine_rules_swap;
+struct engine_policy_swap;
+
+/* One swap for one worker (see "Rule and policy swaps" above). Owned by the
+ * control thread; the worker only reads it and writes `applied`. */
+struct inline_swap {
+	struct engine_worker *engine;      /* the worker's first engine (no engine yet) */
+	struct engine_rules_swap *rules;   /* NULL: rules unchanged */
+	struct engine_policy_swap *policy; /* NULL: policy unchanged */
+	uint8_t applied;                   /* set by the worker before it clears pending */
+};
 
 #define INLINE_BURST 32
 #define INLINE_MAX_WORKERS 64
@@ -123,6 +149,7 @@ struct inline_plane {
 	volatile uint8_t pools_low;   /* control thread: a pool is below low water */
 	volatile int stop_rx;         /* 1: take no new packets, finish the rings */
 	volatile int stop;            /* 1: leave now */
+	struct rte_rcu_qsbr *qsbr;    /* reload grace periods; NULL: none (tests) */
 	struct inline_worker *workers[INLINE_MAX_WORKERS];
 	struct inline_distributor *distributor; /* software mode only */
 };
@@ -133,6 +160,7 @@ struct inline_worker {
 	struct rte_ring *rx_ring;     /* software mode: distributor -> worker */
 	struct rte_ring *tx_ring;     /* software mode: worker -> distributor */
 	struct engine_worker *engine; /* NULL until rules are loaded */
+	struct inline_swap *pending;  /* published swap not yet applied, else NULL */
 	uint64_t heartbeat;           /* +1 per loop iteration */
 	uint32_t poll_seq;            /* rss: odd while the worker owns its queues */
 	uint64_t alive;               /* rss: +1 per ms while waiting out `failed` */

@@ -148,9 +148,10 @@ static int check_inputs(struct run *r, int argc, char **argv, char *err, size_t 
 			r->cli.pcap_path, (unsigned long long)r->capture.packets,
 			r->capture.read_error_msg);
 
-	/* Output files: fail now, not after the whole run. */
-	r->eve = eve_writer_open(r->cli.eve_path, r->cfg.eve_append);
-	if (!r->eve) {
+	/* Output files: fail now, not after the whole run. (Managed mode
+	 * needs none: alerts leave through rampartd.) */
+	r->eve = r->cli.eve_path ? eve_writer_open(r->cli.eve_path, r->cfg.eve_append) : NULL;
+	if (r->cli.eve_path && !r->eve) {
 		snprintf(err, errlen, "--eve %s: %s", r->cli.eve_path, strerror(errno));
 		return EXIT_USAGE;
 	}

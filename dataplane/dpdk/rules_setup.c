@@ -148,7 +148,9 @@ int rules_setup_load(const struct cli_options *cli, const struct engine_config *
 		}
 	}
 	sig_ruleset_print_errors(lr->rs, stderr);
-	sig_ruleset_print_summary(lr->rs, stderr);
+	/* managed without --rules: the daemon's loads are the rule sets */
+	if (!(cli->managed_socket && cli->n_rules_paths == 0))
+		sig_ruleset_print_summary(lr->rs, stderr);
 	if (lr->rs->n_rules == 0 && lr->rs->n_errors > 0) {
 		snprintf(err, errlen, "--rules %s: every rule was rejected (%zu)", cli->rules_paths[0],
 			 lr->rs->n_errors);

@@ -172,16 +172,15 @@ static json_t *worker_object(const struct run_stats_worker *w, unsigned index, i
 	return o;
 }
 
-int stats_write_json(const char *path, const struct run_stats *s, char *err, size_t errlen)
+json_t *stats_to_json(const struct run_stats *s)
 {
 	const struct engine_worker_stats *e = s->engine;
 	const struct sig_ruleset *rs = s->rules;
 	json_t *root = json_object(), *rules, *detect, *flow, *capture;
 	int failed = 0;
-	FILE *f;
 
 	if (!root)
-		goto oom;
+		return NULL;
 	put(root, "packets_read", json_integer((json_int_t)s->packets_read), &failed);
 	put(root, "packets_processed", json_integer(e ? (json_int_t)e->packets : 0), &failed);
 	put(root, "bytes", json_integer(e ? (json_int_t)e->bytes : 0), &failed);
@@ -268,25 +267,66 @@ int stats_write_json(const char *path, const struct run_stats *s, char *err, siz
 		put(root, "fail_mode", json_string(s->fail_mode ? s->fail_mode : "fail-open"), &failed);
 		put(root, "rules_loaded", json_boolean(s->rules_loaded), &failed);
 	}
-	if (failed)
-		goto oom;
+	if (s->managed) {
+		json_t *ex = json_object(), *m = json_object();
 
-	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+		if (ex) {
+			put(ex, "pushed", json_integer((json_int_t)s->export_pushed), &failed);
+			put(ex, "dropped_full", json_integer((json_int_t)s->export_dropped_full), &failed);
+			put(ex, "format_errors", json_integer((json_int_t)s->export_format_errors),
+			    &failed);
+		}
+		put(root, "export", ex, &failed);
+		if (m) {
+			put(m, "attached", json_boolean(s->managed_attached), &failed);
+			put(m, "generation", json_integer((json_int_t)s->managed_generation), &failed);
+			put(m, "rules_sha256", s->managed_rules_sha256 && s->managed_rules_sha256[0]
+						       ? json_string(s->managed_rules_sha256)
+						       : json_null(),
+			    &failed);
+			put(m, "policy_version", s->managed_policy_version >= 0
+							 ? json_integer(s->managed_policy_version)
+							 : json_null(),
+			    &failed);
+			put(m, "reloads_ok", json_integer((json_int_t)s->managed_reloads_ok), &failed);
+			put(m, "reloads_refused", json_integer((json_int_t)s->managed_reloads_refused),
+			    &failed);
+		}
+		put(root, "managed", m, &failed);
+	}
+	if (failed) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+int stats_write_object(const char *path, json_t *root, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+
 	if (!f) {
 		snprintf(err, errlen, "--stats %s: %s", path, strerror(errno));
-		json_decref(root);
 		return -1;
 	}
 	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 || fputc('\n', f) == EOF ||
 	    (f == stdout ? fflush(f) : fclose(f)) != 0) {
 		snprintf(err, errlen, "--stats %s: write failed", path);
-		json_decref(root);
 		return -1;
 	}
-	json_decref(root);
 	return 0;
-oom:
+}
+
+int stats_write_json(const char *path, const struct run_stats *s, char *err, size_t errlen)
+{
+	json_t *root = stats_to_json(s);
+	int rc;
+
+	if (!root) {
+		snprintf(err, errlen, "--stats %s: out of memory", path);
+		return -1;
+	}
+	rc = stats_write_object(path, root, err, errlen);
 	json_decref(root);
-	snprintf(err, errlen, "--stats %s: out of memory", path);
-	return -1;
+	return rc;
 }

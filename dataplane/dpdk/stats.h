@@ -7,7 +7,8 @@
  * stable interface for the e2e tests and benchmarks: add keys, never
  * rename them.
  *
- * Thread rules: main thread, after the run.
+ * Thread rules: main thread, after the run; in managed mode also the
+ * control thread while running (counters are then torn snapshots).
  */
 #ifndef RAMPART_DPDK_STATS_H
 #define RAMPART_DPDK_STATS_H
@@ -15,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 struct engine_worker_stats;
 struct worker_loop_result;
@@ -62,7 +65,25 @@ struct run_stats {
 	const char *const *fw_rule_names;
 	const uint64_t *fw_rule_hits;
 	unsigned n_fw_rules;
+
+	/* managed mode (--managed): "export" {pushed, dropped_full,
+	 * format_errors} and "managed" {attached, generation, rules_sha256,
+	 * policy_version, reloads_ok, reloads_refused} */
+	bool managed;
+	uint64_t export_pushed, export_dropped_full, export_format_errors;
+	bool managed_attached;
+	uint64_t managed_generation;
+	const char *managed_rules_sha256;  /* NULL / "": none */
+	int64_t managed_policy_version;    /* -1: none */
+	uint64_t managed_reloads_ok, managed_reloads_refused;
 };
+
+/* The report as a JSON object (caller json_decref), NULL when out of
+ * memory. rampart-dp's managed mode also sends it to rampartd on request. */
+json_t *stats_to_json(const struct run_stats *s);
+
+/* Writes root as the report. 0, or -1 with "--stats PATH: reason" in err. */
+int stats_write_object(const char *path, json_t *root, char *err, size_t errlen);
 
 /* Returns 0, or -1 with "PATH: reason" in err. */
 int stats_write_json(const char *path, const struct run_stats *s, char *err, size_t errlen);

@@ -14,12 +14,25 @@
  * Counters (records written, write errors, ...) are the writer's:
  * eve_writer_get_stats, callable at any time.
  *
+ * Extra sink (rampart-dp's managed mode): output_thread_start_sink() also
+ * hands every record to a callback, on the output thread, before the writer
+ * (which may then be NULL). The callback formats or forwards it and must
+ * not keep the record's pointers (rule set, policy names) past its return.
+ *
+ * Barrier (rule set / policy swaps): output_thread_barrier() returns a
+ * ticket; output_thread_barrier_passed(ticket) turns true once the thread
+ * has written (or handed to the sink) every record that was in the rings
+ * when the ticket was taken. So after a swap has reached every worker, one
+ * passed barrier means no record names the old rule set any more.
+ *
  * Thread rules: start and stop from the same controlling thread; the rings'
  * consumer side and the writer belong to the output thread between the two.
+ * barrier / barrier_passed from the controlling thread.
  */
 #ifndef RAMPART_OUTPUT_THREAD_H
 #define RAMPART_OUTPUT_THREAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dataplane/engine/output/alert_ring.h"
@@ -31,6 +44,18 @@ struct output_thread;
  * pthread_create's error). The rings array is copied. */
 struct output_thread *output_thread_start(struct alert_ring **rings, unsigned n_rings,
 					  struct eve_writer *w);
+
+/* Called on the output thread for each record; ctx as given. */
+typedef void (*output_record_sink)(const struct alert_record *rec, void *ctx);
+
+/* As output_thread_start, plus a sink; w may be NULL when sink is not. */
+struct output_thread *output_thread_start_sink(struct alert_ring **rings, unsigned n_rings,
+					       struct eve_writer *w, output_record_sink sink,
+					       void *sink_ctx);
+
+/* See "Barrier" above. */
+uint64_t output_thread_barrier(struct output_thread *t);
+bool output_thread_barrier_passed(const struct output_thread *t, uint64_t ticket);
 
 /* Records the thread has popped from its rings so far (any thread). */
 uint64_t output_thread_records_drained(const struct output_thread *t);

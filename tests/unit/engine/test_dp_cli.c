@@ -76,6 +76,42 @@ static void test_usage_errors_name_the_flag(void **state)
 	assert_non_null(strstr(err, "--bridge"));
 }
 
+/* --managed: inline only; the daemon supplies rules and takes alerts, so
+ * --rules and --eve become optional; with --pcap it is a usage error. */
+static void test_managed_command_line(void **state)
+{
+	struct cli_options o;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--managed", "/run/r.sock"), CLI_OK);
+	assert_string_equal(o.managed_socket, "/run/r.sock");
+	assert_int_equal(o.n_rules_paths, 0);
+	assert_null(o.eve_path);
+	cli_options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--ports", "x:y", "--managed=/s", "--rules", "r", "--eve",
+			       "e", "--workers", "2"),
+			 CLI_OK);
+	assert_string_equal(o.managed_socket, "/s");
+	assert_int_equal(o.n_rules_paths, 1);
+	assert_string_equal(o.eve_path, "e");
+	cli_options_free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--pcap", "x", "--rules", "r", "--eve", "e", "--managed",
+			       "/s"),
+			 CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--managed"));
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--managed"), CLI_USAGE_ERROR);
+	assert_string_equal(err, "--managed: missing argument");
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b", "--managed", "/s", "--managed", "/t"),
+			 CLI_USAGE_ERROR);
+	assert_string_equal(err, "--managed: given twice");
+	/* without it, inline mode still needs its rules and EVE file */
+	assert_int_equal(PARSE(&o, err, "--bridge", "a:b"), CLI_USAGE_ERROR);
+	assert_non_null(strstr(err, "--rules"));
+}
+
 static void test_bridge_command_line(void **state)
 {
 	struct cli_options o;
@@ -252,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_usage_errors_name_the_flag),
 		cmocka_unit_test(test_bridge_command_line),
+		cmocka_unit_test(test_managed_command_line),
 		cmocka_unit_test(test_lcore_map_follows_affinity),
 		cmocka_unit_test(test_eal_args_defaults_and_overrides),
 		cmocka_unit_test(test_eal_devargs_unsafe_path_is_linked),
