@@ -1,26 +1,34 @@
 #!/bin/bash
-# lab_demo.sh - Rampart's main job, live: an inline IPS + firewall between a
-# client and a server, with benign and malicious traffic, in under a minute.
+# lab_demo.sh - Rampart's main job, live: the appliance (rampartd + an inline
+# rampart-dp) between a client and a server, with benign and malicious
+# traffic and live changes, in under a minute.
 #
 #   tools/lab_demo.sh            (as root; `./quickstart.sh demo` builds and runs it)
 #
-# Brings up firmware/lab.sh (client 192.168.50.1 <-> rampart-dp <-> server
-# 192.168.50.2) with the bundled rules (signatures/rules) and the default
-# firewall policy (signatures/firewall/default-policy.yaml), then from the
-# client namespace:
+# Starts rampartd with firmware/rampart.yaml (its paths moved under
+# $LAB_STATE/appliance: socket, state, audit log, EVE file; rules from this
+# tree's signatures/rules; the bundled default firewall policy), brings up
+# firmware/lab.sh (client 192.168.50.1 <-> rampart-dp --managed <-> server
+# 192.168.50.2), waits for the daemon's first load, then from the client
+# namespace:
 #   1. GET http://192.168.50.2/ (curl)          -> passed (200)
 #   2. a GET whose URI carries the EICAR string -> blocked by drop rule 9000020
 #   3. TCP to 192.168.50.2:3389                 -> blocked by the firewall policy
 #                                                  (the rule that denies tcp/3389)
 #   4. telnet SYN to 192.168.50.2:23            -> reset by reject rule 9000030
 #   5. ping 192.168.50.2                        -> passed
-# then stops the lab (rampart-dp writes its stats), shows the server's access
-# log (the malicious URI never arrived), the EVE alerts and drops, and
-# rampart-dp's drop counters. Exit 0 only when every expectation held; 1 when
+#   6. rampartctl rules reload                  -> new rule set live, timing shown
+#   7. rampartctl policy add (deny tcp/80)      -> HTTP blocked at once, no restart;
+#      rampartctl policy rollback               -> HTTP answered again
+#   8. the metrics endpoint and the audit log
+# then stops the lab (rampart-dp writes its stats) and the daemon, shows the
+# server's access log (the malicious URI never arrived), the EVE alerts and
+# drops the daemon wrote, and rampart-dp's drop counters. Exit 0 only when every expectation held; 1 when
 # one did not (each failure is named); 2 when the lab could not start.
 # The lab always comes down (trap), also on Ctrl-C.
 #
-# Environment: RAMPART_DP (default build/dataplane/dpdk/rampart-dp),
+# Environment: RAMPART_DP (default build/dataplane/dpdk/rampart-dp), RAMPARTD
+# and RAMPARTCTL (default build/ctrlplane/daemon/rampartd, .../ctl/rampartctl),
 # LAB_PREFIX (default rpdemo), LAB_STATE (default /tmp/rampart-lab-$LAB_PREFIX),
 # LAB_PMD, LAB_WORKERS: passed on to firmware/lab.sh.
 set -u
@@ -29,7 +37,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export LAB_PREFIX=${LAB_PREFIX:-rpdemo}
 export LAB_STATE=${LAB_STATE:-/tmp/rampart-lab-$LAB_PREFIX}
 export RAMPART_DP=${RAMPART_DP:-$ROOT/build/dataplane/dpdk/rampart-dp}
-unset LAB_MODE LAB_RULES LAB_CONFIG LAB_DP_ARGS
+RAMPARTD=${RAMPARTD:-$ROOT/build/ctrlplane/daemon/rampartd}
+RAMPARTCTL=${RAMPARTCTL:-$ROOT/build/ctrlplane/ctl/rampartctl}
+unset LAB_MODE LAB_RULES LAB_CONFIG LAB_DP_ARGS LAB_MANAGED
+APP=$LAB_STATE/appliance
+SOCK=$APP/rampartd.sock
+EVE=$APP/eve.json
+DAEMON_PID=
 LAB=$ROOT/firmware/lab.sh
 PY=/usr/bin/python3
 POLICY=$ROOT/signatures/firewall/default-policy.yaml
@@ -52,20 +66,62 @@ lab_down() {
 		bash "$LAB" down || FAILED+=("rampart-dp exited cleanly (lab.sh down)")
 	fi
 }
-trap 'lab_down' EXIT
+daemon_down() { # SIGTERM: rampartd flushes its sinks and exits 0
+	[ -n "$DAEMON_PID" ] || return 0
+	local pid=$DAEMON_PID rc
+	DAEMON_PID=""
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	[ $rc = 0 ] || FAILED+=("rampartd exited cleanly (status $rc, see $APP/rampartd.err)")
+}
+ctl() { "$RAMPARTCTL" --socket "$SOCK" "$@"; }
+trap 'lab_down; daemon_down' EXIT
 trap 'say "demo: interrupted"; exit 1' INT TERM
 
 [ "$(id -u)" = 0 ] || { say "lab_demo: run as root (network namespaces)" >&2; exit 2; }
 command -v curl >/dev/null || { say "lab_demo: curl not found (Debian package curl)" >&2; exit 2; }
-[ -x "$RAMPART_DP" ] || { say "lab_demo: $RAMPART_DP not built (./quickstart.sh demo builds it)" >&2; exit 2; }
+for bin in "$RAMPART_DP" "$RAMPARTD" "$RAMPARTCTL"; do
+	[ -x "$bin" ] || { say "lab_demo: $bin not built (./quickstart.sh demo builds it)" >&2; exit 2; }
+done
 if ip netns list | awk '{print $1}' | grep -q "^$LAB_PREFIX-"; then
 	say "lab_demo: a lab named $LAB_PREFIX is up already: LAB_PREFIX=$LAB_PREFIX $LAB down" >&2
 	exit 2
 fi
 
-say "== Rampart inline demo: client -> rampart-dp (IPS + firewall) -> server"
+say "== Rampart appliance demo: client -> rampart-dp (IPS + firewall, managed by rampartd) -> server"
+# The appliance's config: the shipped sample with its paths moved here.
+rm -rf "$APP"
+mkdir -p "$APP" || exit 2
+if ! $PY - "$ROOT" "$APP" <<'EOF'
+import sys, yaml
+root, app = sys.argv[1], sys.argv[2]
+cfg = yaml.safe_load(open(root + "/firmware/rampart.yaml"))
+cfg["rampartd"].update({"socket": app + "/rampartd.sock", "state-dir": app + "/state",
+                        "audit-log": app + "/audit.log"})
+cfg["default-rule-path"] = root + "/signatures/rules"
+cfg["rule-files"] = ["rampart-default.rules"]
+cfg["classification-file"] = root + "/signatures/classification.config"
+cfg["outputs"]["eve"]["filename"] = app + "/eve.json"
+cfg["metrics"]["listen"] = "127.0.0.1:0"   # any free port: rampartd prints it
+yaml.safe_dump(cfg, open(app + "/rampart.yaml", "w"), sort_keys=False)
+EOF
+then
+	say "lab_demo: cannot write $APP/rampart.yaml" >&2
+	exit 2
+fi
+"$RAMPARTD" --config "$APP/rampart.yaml" >"$APP/rampartd.out" 2>"$APP/rampartd.err" &
+DAEMON_PID=$!
+for _ in $(seq 100); do grep -q "rampartd: ready" "$APP/rampartd.out" && break; sleep 0.1; done
+if ! grep -q "rampartd: ready" "$APP/rampartd.out"; then
+	say "lab_demo: rampartd did not start:" >&2
+	sed 's/^/   /' "$APP/rampartd.err" >&2
+	exit 2
+fi
+METRICS_PORT=$(sed -n 's/^rampartd: metrics on port \([0-9]*\).*/\1/p' "$APP/rampartd.out")
+say "   rampartd: ready ($SOCK, metrics on 127.0.0.1:${METRICS_PORT:-?})"
 LAB_IS_UP=1
-if ! bash "$LAB" up; then
+if ! LAB_MANAGED=$SOCK bash "$LAB" up; then
 	say "lab_demo: the lab did not come up (see above)" >&2
 	exit 2
 fi
@@ -185,9 +241,57 @@ if [ "$res" = 3 ]; then say "   passed: ping (3/3 replies)"; ok=1
 else say "   failed: ping (${res:-0}/3 replies)"; ok=0; fi
 expect $ok "5 ping answered"
 
+http_code() { in_client curl -s -o /dev/null -m 3 -w '%{http_code}' "http://$SERVER/"; }
+
+# 6. A live rule reload: compiled by the daemon, swapped into the running
+#    workers (RCU), nothing restarted.
+say "6. reload:    rampartctl rules reload"
+if out=$(ctl rules reload 2>&1); then
+	say "$out" | sed 's/^/   /'
+	ok=1
+else
+	say "   refused: $out"; ok=0
+fi
+expect $ok "6 rules reload accepted"
+[ "$(http_code)" = 200 ] || expect 0 "6 HTTP still answered after the reload"
+
+# 7. A live policy change and its rollback.
+say "7. policy:    rampartctl policy add --name demo-deny-http --position 1 --action deny --proto tcp --dst $SERVER --dst-port 80 --log"
+if out=$(ctl policy add --name demo-deny-http --position 1 --action deny --proto tcp \
+	--dst "$SERVER" --dst-port 80 --log 2>&1); then
+	say "$out" | sed 's/^/   /'
+	code=$(http_code)
+	if [ "$code" = 000 ]; then say "   HTTP now blocked (no answer in 3 s)"; ok=1
+	else say "   HTTP NOT blocked: $code"; ok=0; fi
+else
+	say "   refused: $out"; ok=0
+fi
+expect $ok "7 policy add blocks HTTP without a restart"
+say "   rampartctl policy rollback"
+if out=$(ctl policy rollback 2>&1); then
+	say "$out" | sed 's/^/   /'
+	code=$(http_code)
+	if [ "$code" = 200 ]; then say "   HTTP answered again (200)"; ok=1
+	else say "   HTTP still failing: $code"; ok=0; fi
+else
+	say "   refused: $out"; ok=0
+fi
+expect $ok "7 policy rollback restores HTTP"
+
+# 8. What an operator's monitoring sees.
+say "8. metrics:   curl http://127.0.0.1:${METRICS_PORT:-?}/metrics (excerpt)"
+metrics=$(curl -s -m 3 "http://127.0.0.1:${METRICS_PORT:-0}/metrics")
+say "$metrics" | grep -E '^rampart_(dataplanes_attached|ruleset_generation|policy_version|alerts_total|reloads_total)' \
+	| sed 's/^/   /'
+say "$metrics" | grep -q '^rampart_dataplanes_attached 1' || expect 0 "8 metrics report one attached data plane"
+say "   audit log ($APP/audit.log):"
+sed 's/^/   /' "$APP/audit.log" 2>/dev/null
+[ "$(grep -c '"result":"ok"' "$APP/audit.log" 2>/dev/null)" -ge 3 ] || expect 0 "8 audit log records the three changes"
+
 say ""
-say "== stopping the lab (rampart-dp flushes EVE and writes its stats)"
+say "== stopping the lab (rampart-dp writes its stats) and rampartd (flushes EVE)"
 lab_down
+daemon_down
 
 say ""
 say "== server access log ($LAB_STATE/access.log): the malicious URI never arrived"
@@ -200,7 +304,7 @@ say ""
 # The EVE records and counters, and the checks that need them.
 FAILURES_FILE=$LAB_STATE/demo-failures.txt
 : >"$FAILURES_FILE"
-$PY - "$LAB_STATE/eve.json" "$LAB_STATE/stats.json" "${FW_RULE:-}" "$FAILURES_FILE" <<'EOF'
+$PY - "$EVE" "$LAB_STATE/stats.json" "${FW_RULE:-}" "$FAILURES_FILE" <<'EOF'
 import json, sys
 failures = open(sys.argv[4], "w")
 def failed(what):
@@ -260,7 +364,8 @@ for f in "${eve_failures[@]}"; do [ -n "$f" ] && FAILED+=("$f"); done
 
 say ""
 if [ ${#FAILED[@]} -eq 0 ]; then
-	say "demo: every expectation held (benign passed; EICAR dropped; 3389 hidden; telnet reset; ping passed)"
+	say "demo: every expectation held (benign passed; EICAR dropped; 3389 hidden; telnet reset; ping passed;"
+	say "      live reload; policy change and rollback without a restart; metrics and audit)"
 	exit 0
 fi
 say "demo: ${#FAILED[@]} expectation(s) failed:"
