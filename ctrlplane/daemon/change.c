@@ -47,6 +47,7 @@ void change_free(struct change *c)
 		return;
 	free(c->command);
 	free(c->rules_text);
+	free(c->hsdb);
 	free(c->config_yaml);
 	free(c->text);
 	json_decref(c->data);
@@ -57,13 +58,25 @@ void change_free(struct change *c)
 int change_use_current(struct rampartd *d, struct change *c)
 {
 	const char *text, *sha;
-	size_t len;
+	const uint8_t *hsdb;
+	size_t len, hsdb_len;
 	uint64_t gen;
 
 	rules_mgr_current(d->rules, &text, &len, &sha, &gen);
+	rules_mgr_current_hsdb(d->rules, &hsdb, &hsdb_len);
 	free(c->rules_text);
 	c->rules_text = NULL;
 	c->rules_len = 0;
+	free(c->hsdb);
+	c->hsdb = NULL;
+	c->hsdb_len = 0;
+	if (hsdb && hsdb_len) {
+		c->hsdb = malloc(hsdb_len);
+		if (!c->hsdb)
+			return -1;
+		memcpy(c->hsdb, hsdb, hsdb_len);
+		c->hsdb_len = hsdb_len;
+	}
 	if (text) {
 		c->rules_text = malloc(len + 1);
 		if (!c->rules_text)
@@ -98,10 +111,13 @@ static void describe_result(FILE *f, const json_t *r)
 			json_string_value(json_object_get(res, "error")) ?: "no answer");
 		return;
 	}
-	fprintf(f, "dataplane pid %lld: ok%s, parse %.3f s, compile %.3f s, swap %.3f s, total %.3f s, "
+	const char *hs = json_string_value(json_object_get(json_object_get(res, "timing"), "hs_cache"));
+
+	fprintf(f, "dataplane pid %lld: ok%s, parse %.3f s, compile %.3f s%s%s%s, swap %.3f s, total %.3f s, "
 		"rss %.1f MiB (peak %.1f MiB)\n", (long long)pid,
 		json_is_false(json_object_get(res, "rules_changed")) ? " (rules unchanged)" : "",
 		json_num(res, "timing", "parse_s"), json_num(res, "timing", "compile_s"),
+		hs ? " (compiled blob: " : "", hs ? hs : "", hs ? ")" : "",
 		json_num(res, "timing", "swap_s"), json_num(res, "timing", "total_s"),
 		json_num(res, "memory", "rss_kb") / 1024.0, json_num(res, "memory", "rss_peak_kb") / 1024.0);
 }
@@ -125,7 +141,7 @@ static void restore_dataplanes(struct rampartd *d, struct change *c)
 			    (json_int_t)s->pid == json_integer_value(json_object_get(r, "pid")))
 				dp_send_load(d, s, cur->generation, cur->sha256, cur->policy_version,
 					     cur->rules_text, cur->rules_len, cur->config_yaml,
-					     cur->config_len, 0);
+					     cur->config_len, cur->hsdb, cur->hsdb_len, 0);
 	}
 	change_free(cur);
 }
@@ -201,7 +217,7 @@ void change_start(struct rampartd *d, struct change *c)
 		if (s->dead || s->role != SESSION_DP)
 			continue;
 		if (dp_send_load(d, s, c->generation, c->sha256, c->policy_version, c->rules_text, c->rules_len,
-				 c->config_yaml, c->config_len, c->id) == 0)
+				 c->config_yaml, c->config_len, c->hsdb, c->hsdb_len, c->id) == 0)
 			c->n_waiting++;
 	}
 	if (c->n_waiting == 0)

@@ -181,6 +181,14 @@ static void rules_change(struct rampartd *d, struct session *s, const char *line
 	}
 	memcpy(c->rules_text, rc->res.text, rc->res.len + 1);
 	c->rules_len = rc->res.len;
+	/* the new bundle's compiled blob (the current one's came with change_use_current) */
+	free(c->hsdb);
+	c->hsdb = NULL;
+	c->hsdb_len = 0;
+	if (rc->res.hsdb && (c->hsdb = malloc(rc->res.hsdb_len)) != NULL) {
+		memcpy(c->hsdb, rc->res.hsdb, rc->res.hsdb_len);
+		c->hsdb_len = rc->res.hsdb_len;
+	}
 	memcpy(c->sha256, rc->res.sha256, sizeof(c->sha256));
 	rules_mgr_current(d->rules, NULL, NULL, NULL, &gen);
 	c->generation = gen + 1;

@@ -31,10 +31,10 @@ unsigned dp_count(const struct rampartd *d)
 
 int dp_send_load(struct rampartd *d, struct session *s, uint64_t generation, const char *sha256,
 		 uint32_t policy_version, const char *rules, size_t rules_len, const char *config,
-		 size_t config_len, uint64_t change_id)
+		 size_t config_len, const uint8_t *hsdb, size_t hsdb_len, uint64_t change_id)
 {
 	struct dp_state *dp = s->dp;
-	int fds[2] = { -1, -1 };
+	int fds[3] = { -1, -1, -1 };
 	json_t *msg;
 	int rc = -1;
 
@@ -45,15 +45,17 @@ int dp_send_load(struct rampartd *d, struct session *s, uint64_t generation, con
 	}
 	fds[0] = link_memfd_from("rampart-rules", rules ? rules : "", rules ? rules_len : 0);
 	fds[1] = link_memfd_from("rampart-config", config ? config : "", config ? config_len : 0);
+	/* the compiled blob: the data plane deserializes instead of compiling */
+	fds[2] = link_memfd_from("rampart-hsdb", hsdb ? (const void *)hsdb : "", hsdb ? hsdb_len : 0);
 	msg = json_pack("{s:s, s:I, s:s?, s:I}", "type", "load", "generation", (json_int_t)generation,
 			"rules_sha256", sha256 && sha256[0] ? sha256 : NULL, "policy_version",
 			(json_int_t)policy_version);
-	if (fds[0] >= 0 && fds[1] >= 0 && msg)
-		rc = link_send(s->fd, msg, fds, 2);
+	if (fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0 && msg)
+		rc = link_send(s->fd, msg, fds, 3);
 	if (rc != 0)
 		fprintf(stderr, "rampartd: load to data plane pid %d: %s\n", (int)s->pid, strerror(errno));
 	json_decref(msg);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (rc != 0) {
@@ -73,12 +75,14 @@ int dp_send_load(struct rampartd *d, struct session *s, uint64_t generation, con
 void dp_sync(struct rampartd *d, struct session *s, bool force)
 {
 	const char *text, *sha;
+	const uint8_t *hsdb;
 	char *yaml = NULL;
-	size_t len, yaml_len = 0;
+	size_t len, yaml_len = 0, hsdb_len;
 	uint64_t gen;
 	uint32_t version = policy_store_version(d->policy);
 
 	rules_mgr_current(d->rules, &text, &len, &sha, &gen);
+	rules_mgr_current_hsdb(d->rules, &hsdb, &hsdb_len);
 	if (!text)
 		return; /* no valid bundle yet: it keeps what it runs */
 	/* A restarted daemon re-offers what runs: no rebuild. The blocklist is
@@ -90,7 +94,7 @@ void dp_sync(struct rampartd *d, struct session *s, bool force)
 		fprintf(stderr, "rampartd: out of memory rendering the policy\n");
 		return;
 	}
-	dp_send_load(d, s, gen, sha, version, text, len, yaml, yaml_len, 0);
+	dp_send_load(d, s, gen, sha, version, text, len, yaml, yaml_len, hsdb, hsdb_len, 0);
 	free(yaml);
 }
 
@@ -134,7 +138,7 @@ void dp_hello(struct rampartd *d, struct session *s, const json_t *msg, const in
 		struct change *c = d->change;
 
 		if (dp_send_load(d, s, c->generation, c->sha256, c->policy_version, c->rules_text, c->rules_len,
-				 c->config_yaml, c->config_len, c->id) == 0)
+				 c->config_yaml, c->config_len, c->hsdb, c->hsdb_len, c->id) == 0)
 			c->n_waiting++;
 	} else {
 		dp_sync(d, s, false);

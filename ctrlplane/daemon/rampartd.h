@@ -100,6 +100,8 @@ struct change {
 	/* what goes to every data plane */
 	char *rules_text;                     /* NULL: the current bundle */
 	size_t rules_len;
+	uint8_t *hsdb;                        /* the bundle's serialized Hyperscan cache; NULL: none */
+	size_t hsdb_len;
 	char sha256[65];
 	uint64_t generation;
 	uint32_t policy_version;
@@ -199,10 +201,11 @@ void change_free(struct change *c);
 void dp_hello(struct rampartd *d, struct session *s, const json_t *msg, const int *fds, unsigned n_fds);
 void dp_message(struct rampartd *d, struct session *s, const json_t *msg);
 void dp_detach(struct rampartd *d, struct session *s);
-/* Send `load` with the given payload; 0 or -1 (the session is then closed). */
+/* Send `load` with the given payload (fds: rules text, config YAML, Hyperscan
+ * cache - an empty memfd when hsdb is NULL); 0 or -1 (the session is then closed). */
 int dp_send_load(struct rampartd *d, struct session *s, uint64_t generation, const char *sha256,
 		 uint32_t policy_version, const char *rules, size_t rules_len, const char *config,
-		 size_t config_len, uint64_t change_id);
+		 size_t config_len, const uint8_t *hsdb, size_t hsdb_len, uint64_t change_id);
 /* Send the current bundle + policy when the data plane runs something else. */
 void dp_sync(struct rampartd *d, struct session *s, bool force);
 void dp_request_stats(struct rampartd *d);

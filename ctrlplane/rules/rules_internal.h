@@ -37,6 +37,8 @@ struct rules_mgr {
 	char *cur_text;
 	size_t cur_len;
 	char cur_sha[65];
+	uint8_t *cur_hsdb;                  /* serialized Hyperscan cache of cur_text (NULL: none) */
+	size_t cur_hsdb_len;
 	uint64_t generation;
 };
 

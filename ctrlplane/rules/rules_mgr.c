@@ -153,6 +153,12 @@ static int load_state(struct rules_mgr *m, char *err, size_t errlen)
 	free(path);
 	if (!text)
 		return 0; /* no bundle committed yet */
+	/* the compiled blob is optional: a data plane compiles without it */
+	path = state_path(m, "rules/current.hsdb");
+	m->cur_hsdb = path ? (uint8_t *)read_file(path, &m->cur_hsdb_len) : NULL;
+	if (!m->cur_hsdb)
+		m->cur_hsdb_len = 0;
+	free(path);
 	path = state_path(m, "generation");
 	gen_text = path ? read_file(path, &(size_t){ 0 }) : NULL;
 	free(path);
@@ -227,6 +233,7 @@ void rules_mgr_free(struct rules_mgr *m)
 	rules_toggle_set_clear(&m->toggles);
 	rules_toggle_set_clear(&m->committed);
 	free(m->cur_text);
+	free(m->cur_hsdb);
 	free(m);
 }
 
@@ -270,6 +277,18 @@ int rules_mgr_commit(struct rules_mgr *m, struct rules_build_result *res, char *
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	/* the blob first: a crash between the two leaves a stale blob, which
+	 * only costs the data plane a compile (its keys no longer match) */
+	path = state_path(m, "rules/current.hsdb");
+	if (path && !res->hsdb && unlink(path) != 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!path || (res->hsdb && rules_write_atomic(path, res->hsdb, res->hsdb_len) != 0)) {
+		snprintf(err, errlen, "%s: %s", path ? path : "state", strerror(errno));
+		goto out;
+	}
+	free(path);
 	path = state_path(m, "rules/current.rules");
 	if (!path || rules_write_atomic(path, res->text, res->len) != 0) {
 		snprintf(err, errlen, "%s: %s", path ? path : "state", strerror(errno));
@@ -297,6 +316,11 @@ int rules_mgr_commit(struct rules_mgr *m, struct rules_build_result *res, char *
 	m->cur_len = res->len;
 	memcpy(m->cur_sha, res->sha256, sizeof(m->cur_sha));
 	res->text = NULL;
+	free(m->cur_hsdb);
+	m->cur_hsdb = res->hsdb;
+	m->cur_hsdb_len = res->hsdb ? res->hsdb_len : 0;
+	res->hsdb = NULL;
+	res->hsdb_len = 0;
 	m->generation++;
 	rc = 0;
 out:
@@ -317,6 +341,14 @@ void rules_mgr_current(const struct rules_mgr *m, const char **text, size_t *len
 		*sha256_hex = m->cur_text ? m->cur_sha : NULL;
 	if (generation)
 		*generation = m->cur_text ? m->generation : 0;
+}
+
+void rules_mgr_current_hsdb(const struct rules_mgr *m, const uint8_t **hsdb, size_t *len)
+{
+	if (hsdb)
+		*hsdb = m->cur_text ? m->cur_hsdb : NULL;
+	if (len)
+		*len = m->cur_text && m->cur_hsdb ? m->cur_hsdb_len : 0;
 }
 
 int rules_mgr_toggle(struct rules_mgr *m, bool enable, enum rules_toggle_kind kind, const char *value,
@@ -364,7 +396,7 @@ json_t *rules_build_result_json(const struct rules_build_result *r)
 	for (size_t i = 0; rej && i < r->n_rejections; i++)
 		json_array_append_new(rej, json_string(r->rejections[i]));
 	return json_pack("{s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I}, s:o,"
-			 " s:{s:f, s:f}, s:{s:I, s:I, s:I, s:I}}",
+			 " s:{s:f, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
 			 "sha256", r->text || r->sha256[0] ? r->sha256 : NULL,
 			 "files", (json_int_t)r->n_files, "enabled", (json_int_t)r->n_enabled,
 			 "disabled", (json_int_t)r->n_disabled, "loaded", (json_int_t)r->n_loaded,
@@ -375,12 +407,14 @@ json_t *rules_build_result_json(const struct rules_build_result *r)
 			 "rejected", (json_int_t)r->n_threshold_rejected, "rejections", rej,
 			 "timing", "parse_s", r->parse_seconds, "compile_s", r->compile_seconds,
 			 "memory", "detect_bytes", (json_int_t)r->detect_bytes, "rss_kb", (json_int_t)r->rss_kb,
-			 "rss_peak_kb", (json_int_t)r->rss_peak_kb, "hwm_delta_kb", (json_int_t)r->hwm_delta_kb);
+			 "rss_peak_kb", (json_int_t)r->rss_peak_kb, "hwm_delta_kb", (json_int_t)r->hwm_delta_kb,
+			 "hs_cache", "bytes", (json_int_t)r->hsdb_len, "entries", (json_int_t)r->hs_cache_entries);
 }
 
 void rules_build_result_free(struct rules_build_result *r)
 {
 	free(r->text);
+	free(r->hsdb);
 	for (size_t i = 0; i < r->n_rejections; i++)
 		free(r->rejections[i]);
 	free(r->rejections);

@@ -24,11 +24,18 @@
  *  - Validation: rules_mgr_build parses the whole bundle with the real parser
  *    (sig_ruleset_load_buffer, threshold part included, with the config's
  *    vars, classification, geoip-database and reputation files, as a data
- *    plane does) and compiles it with detect_engine_build (then frees the
- *    engine). A
+ *    plane does) and compiles it with detect_engine_build_cached, recording every
+ *    Hyperscan database into a cache (then frees the engine). A
  *    malformed rule is one rejection and the rest loads; the build is refused
  *    only when files were given but no rule is active, or the detect build
  *    fails. Rejections name the ORIGINAL file and line.
+ *  - The compiled blob: the recorded cache, serialized
+ *    (signatures/compiler/hs_cache.h), travels beside the bundle text (the
+ *    `load` message's third memfd) so a data plane deserializes instead of
+ *    compiling. It is committed with the bundle (memory +
+ *    STATE/rules/current.hsdb, written atomically, read back at start-up).
+ *    It is an accelerator only: missing, stale or damaged, the data plane
+ *    compiles as before.
  *  - Who calls it: rampartd's command thread only (rules reload, rules
  *    enable/disable, start-up). Not thread-safe; nothing here runs per packet.
  *
@@ -79,6 +86,9 @@ struct rules_build_result {
 				      * (rules first, then threshold-file entries) */
 	size_t n_rejections;
 	double parse_seconds, compile_seconds;
+	uint8_t *hsdb;               /* serialized Hyperscan cache of the validation build (owned; NULL: none) */
+	size_t hsdb_len;
+	size_t hs_cache_entries;     /* compiles it answers */
 	size_t detect_bytes;         /* detect_build_stats.total_bytes */
 	long rss_kb, rss_peak_kb;    /* VmRSS / VmHWM after the validation */
 	long hwm_delta_kb;           /* VmHWM growth during the validation */
@@ -105,8 +115,9 @@ void rules_mgr_free(struct rules_mgr *m);
 int rules_mgr_build(struct rules_mgr *m, struct rules_build_result *out, char *err, size_t errlen);
 
 /*
- * Make res the current bundle: takes res->text (res->text becomes NULL),
- * bumps the generation, writes STATE/rules/current.rules, STATE/generation
+ * Make res the current bundle: takes res->text and res->hsdb (both become
+ * NULL), bumps the generation, writes STATE/rules/current.rules,
+ * STATE/rules/current.hsdb (removed when res has none), STATE/generation
  * and STATE/rules-toggles.json (each atomically). 0, or -1 with err (then
  * nothing changed in memory).
  */
@@ -116,6 +127,9 @@ int rules_mgr_commit(struct rules_mgr *m, struct rules_build_result *res, char *
  * Pointers live until the next commit or rules_mgr_free. Any out may be NULL. */
 void rules_mgr_current(const struct rules_mgr *m, const char **text, size_t *len,
 		       const char **sha256_hex, uint64_t *generation);
+/* The current bundle's serialized Hyperscan cache (*hsdb NULL, *len 0: none).
+ * Lives as long as rules_mgr_current's pointers. */
+void rules_mgr_current_hsdb(const struct rules_mgr *m, const uint8_t **hsdb, size_t *len);
 
 /*
  * Enable or disable by sid ("N" = gid 1, or "G:N"), classtype name or

@@ -11,6 +11,7 @@
 
 #include "ctrlplane/rules/rules_internal.h"
 #include "dataplane/engine/detect/detect.h"
+#include "signatures/compiler/hs_cache.h"
 #include "signatures/geoip/geoip_db.h"
 #include "signatures/iprep/iprep.h"
 #include "signatures/parser/sig_parser.h"
@@ -182,6 +183,7 @@ int rules_validate(const struct rules_mgr *m, const struct rules_bundle *b,
 	struct detect_build_stats st;
 	struct geoip_db *geo = NULL;
 	struct iprep_data *rep = NULL;
+	struct detect_hs_cache *cache = NULL;
 	long rss0, hwm0;
 	double t0;
 	int rc = -1;
@@ -249,8 +251,14 @@ int rules_validate(const struct rules_mgr *m, const struct rules_bundle *b,
 	}
 	if (rs->n_active) {
 		memset(&st, 0, sizeof(st));
+		/* record every Hyperscan compile: the data planes get the databases, not the work */
+		cache = detect_hs_cache_new(true);
+		if (!cache) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
 		t0 = now_seconds();
-		de = detect_engine_build(rs, &st, why, sizeof(why));
+		de = detect_engine_build_cached(rs, cache, &st, why, sizeof(why));
 		out->compile_seconds = now_seconds() - t0;
 		if (!de) {
 			snprintf(err, errlen, "detect build failed: %s", why);
@@ -259,6 +267,11 @@ int rules_validate(const struct rules_mgr *m, const struct rules_bundle *b,
 		out->n_compiled = st.n_rules;
 		out->n_skipped = st.n_skipped;
 		out->detect_bytes = st.total_bytes;
+		out->hs_cache_entries = detect_hs_cache_count(cache);
+		if (detect_hs_cache_serialize(cache, &out->hsdb, &out->hsdb_len) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -266,6 +279,7 @@ out:
 	out->hwm_delta_kb = (hwm0 >= 0 && out->rss_peak_kb >= 0) ? out->rss_peak_kb - hwm0 : -1;
 	/* the engine borrows the rule set: engine first */
 	detect_engine_free(de);
+	detect_hs_cache_free(cache);
 	sig_ruleset_free(rs);
 	sig_classifications_free(classes);
 	sig_vars_free(vars);

@@ -151,18 +151,27 @@ static void on_load(void *ctx, json_t *msg, int *fds, unsigned n_fds)
 	} else if (sha && !json_is_null(sha) &&
 		   (!json_is_string(sha) || json_string_length(sha) >= sizeof(q.job.rules_sha256))) {
 		snprintf(why, sizeof(why), "load: rules_sha256 is not a sha256 hex string");
-	} else if (n_fds > 2) {
-		snprintf(why, sizeof(why), "load: %u fds (expected rules text and config)", n_fds);
+	} else if (n_fds > 3) {
+		snprintf(why, sizeof(why), "load: %u fds (expected rules text, config and hs cache)", n_fds);
 	} else {
 		if (json_is_string(sha))
 			snprintf(q.job.rules_sha256, sizeof(q.job.rules_sha256), "%s",
 				 json_string_value(sha));
+		/* fds: [config] | [rules, config] | [rules, config, hs cache] */
 		q.job.keep_rules = n_fds < 2;
-		if (n_fds == 2)
+		if (n_fds >= 2)
 			q.job.rules_text = read_memfd(fds[0], &q.job.rules_len, why, sizeof(why));
 		if (n_fds >= 1 && !why[0])
-			q.job.config_yaml = read_memfd(fds[n_fds - 1], &q.job.config_len, why,
+			q.job.config_yaml = read_memfd(fds[n_fds == 3 ? 1 : n_fds - 1], &q.job.config_len, why,
 						       sizeof(why));
+		if (n_fds == 3 && !why[0]) {
+			/* the compiled blob is an accelerator: unreadable = compile */
+			char blob_why[256];
+
+			q.job.hsdb = (uint8_t *)read_memfd(fds[2], &q.job.hsdb_len, blob_why, sizeof(blob_why));
+			if (!q.job.hsdb)
+				q.job.hsdb_len = 0;
+		}
 	}
 	for (unsigned i = 0; i < n_fds; i++)
 		close(fds[i]);
@@ -327,13 +336,19 @@ static void send_success(struct reload *r, const struct rules_load_outcome *o, d
 	json_t *msg;
 
 	rules_loader_memory(&rss, &peak);
-	msg = json_pack("{s:s,s:I,s:b,s:b,s:{s:I,s:I,s:I,s:I},s:{s:f,s:f,s:f,s:f},s:{s:I,s:I,s:I}}",
+	msg = json_pack("{s:s,s:I,s:b,s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I},"
+			"s:{s:f,s:f,s:f,s:f,s:s?,s:I,s:I},s:{s:I,s:I,s:I}}",
 			"type", "load-result", "generation", (json_int_t)o->generation, "ok", 1,
 			"rules_changed", o->rules_changed, "rules", "loaded",
 			(json_int_t)o->rules_loaded, "compiled", (json_int_t)o->rules_compiled,
 			"skipped", (json_int_t)o->rules_skipped, "failed", (json_int_t)o->rules_failed,
+			"threshold_applied", (json_int_t)o->threshold_applied,
+			"threshold_rejected", (json_int_t)o->threshold_rejected,
 			"timing", "parse_s", o->parse_s, "compile_s", o->compile_s, "swap_s", swap_s,
-			"total_s", total_s, "memory", "detect_bytes", (json_int_t)o->detect_bytes,
+			"total_s", total_s, "hs_cache", o->hs_cache,
+			"hs_cache_hits", (json_int_t)o->hs_cache_hits,
+			"hs_cache_misses", (json_int_t)o->hs_cache_misses,
+			"memory", "detect_bytes", (json_int_t)o->detect_bytes,
 			"rss_kb", (json_int_t)rss, "rss_peak_kb", (json_int_t)peak);
 	if (r->link && msg)
 		(void)managed_link_send(r->link, msg);

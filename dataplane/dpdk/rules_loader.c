@@ -9,14 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "dataplane/dpdk/cli.h"
 #include "dataplane/dpdk/rules_setup.h"
 #include "dataplane/engine/engine.h"
 #include "dataplane/engine/policy/policy.h"
+#include "dataplane/engine/policy/rep_sources.h"
+#include "signatures/compiler/hs_cache.h"
 #include "signatures/parser/sig_parser.h"
 #include "signatures/rule.h"
 
@@ -83,6 +83,7 @@ void rules_load_job_clear(struct rules_load_job *job)
 {
 	free(job->rules_text);
 	free(job->config_yaml);
+	free(job->hsdb);
 	memset(job, 0, sizeof(*job));
 	job->policy_version = -1;
 }
@@ -166,84 +167,28 @@ fail:
 	return -1;
 }
 
-#ifdef RAMPART_HAVE_THRESHOLD_CONFIG
-static int apply_thresholds(struct sig_ruleset *rs, const char *text, size_t len, char *err,
-			    size_t errlen)
-{
-	char why[384];
-
-	if (sig_threshold_config_apply(rs, text, len, "threshold.config", why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "threshold.config: %s", why);
-		return -1;
-	}
-	return 0;
-}
-#else
-static int apply_thresholds(struct sig_ruleset *rs, const char *text, size_t len, char *err,
-			    size_t errlen)
-{
-	(void)rs;
-	(void)text;
-	for (size_t i = 0; i < len; i++) {
-		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r') {
-			snprintf(err, errlen, "threshold.config entries: this build has no "
-					      "threshold.config reader");
-			return -1;
-		}
-	}
-	return 0;
-}
-#endif
-
-/* Rule text -> rule set, through a private memfd (the parser reads paths). */
+/* Rule text (threshold.config part included) -> rule set. */
 static int parse_rules(struct rules_loader *l, const struct rules_load_job *job,
 		       struct dp_generation *g, char *err, size_t errlen)
 {
 	const char *text = job->rules_text ? job->rules_text : "";
-	size_t len = job->rules_text ? job->rules_len : 0, rules_len = len;
-	const char *mark = NULL;
-	char path[64], why[384];
+	size_t len = job->rules_text ? job->rules_len : 0;
+	char why[384];
 	struct sig_load_options opt = { .vars = g->vars, .classes = l->env.classes };
-	int fd, rc = -1;
+	struct rep_sources rep = { 0 };
+	int rc = -1;
 
-	/* The marker must start a line. */
-	for (const char *p = text; p && p < text + len;) {
-		size_t left = (size_t)(text + len - p);
-
-		if (left >= sizeof(RULES_LOADER_THRESHOLD_MARK) - 1 &&
-		    memcmp(p, RULES_LOADER_THRESHOLD_MARK, sizeof(RULES_LOADER_THRESHOLD_MARK) - 1) == 0) {
-			mark = p;
-			break;
-		}
-		p = memchr(p, '\n', left);
-		if (p)
-			p++;
-	}
-	if (mark)
-		rules_len = (size_t)(mark - text);
 	g->rs = sig_ruleset_new();
 	if (!g->rs) {
 		snprintf(err, errlen, "rule set: out of memory");
 		return -1;
 	}
-	fd = memfd_create("rampart-rules", MFD_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
+	/* geoip / iprep keywords resolve against what this generation's config names */
+	if (sig_load_options_attach_reputation(&opt, &g->cfg, &rep, NULL, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	for (size_t off = 0; off < rules_len;) {
-		ssize_t n = write(fd, text + off, rules_len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(err, errlen, "rule text: write: %s", strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if (sig_ruleset_load_path(g->rs, path, &opt, why, sizeof(why)) != 0) {
+	if (sig_ruleset_load_buffer(g->rs, text, len, "rules", &opt, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "rule text: %s", why);
 		goto out;
 	}
@@ -255,17 +200,52 @@ static int parse_rules(struct rules_loader *l, const struct rules_load_job *job,
 			 e->keyword ? ": " : "", e->reason ? e->reason : "invalid");
 		goto out;
 	}
-	if (mark) {
-		const char *th = memchr(mark, '\n', (size_t)(text + len - mark));
+	if (g->rs->n_threshold_errors) {
+		/* like rampartd's validation: reported, the set still loads */
+		const struct sig_load_error *e = &g->rs->threshold_errors[0];
 
-		th = th ? th + 1 : text + len;
-		if (apply_thresholds(g->rs, th, (size_t)(text + len - th), err, errlen) != 0)
-			goto out;
+		fprintf(stderr, "rampart-dp: threshold.config: %zu entr%s refused; first: line %u: %s\n",
+			g->rs->n_threshold_errors, g->rs->n_threshold_errors == 1 ? "y" : "ies", e->line,
+			e->reason ? e->reason : "invalid");
 	}
 	rc = 0;
 out:
-	close(fd);
+	rep_sources_close(&rep);
 	return rc;
+}
+
+/* Detect build, from rampartd's compiled blob when the job has one. */
+static int build_detect(const struct rules_load_job *job, struct dp_generation *g, struct rules_load_outcome *o,
+			char *err, size_t errlen)
+{
+	struct detect_hs_cache *cache = NULL;
+	char why[384];
+	bool invalid = false;
+
+	if (job->hsdb && job->hsdb_len) {
+		cache = detect_hs_cache_load(job->hsdb, job->hsdb_len, why, sizeof(why));
+		if (!cache) {
+			fprintf(stderr, "rampart-dp: generation %llu: %s: compiling\n",
+				(unsigned long long)job->generation, why);
+			invalid = true;
+		}
+	}
+	g->de = detect_engine_build_cached(g->rs, cache, &g->ds, why, sizeof(why));
+	detect_hs_cache_free(cache);
+	if (!g->de) {
+		snprintf(err, errlen, "detect engine build failed: %s", why);
+		return -1;
+	}
+	g->owns_detect = true;
+	o->hs_cache_hits = g->ds.n_hs_cache_hits;
+	o->hs_cache_misses = g->ds.n_hs_cache_misses;
+	if (invalid || g->ds.n_hs_cache_fallbacks)
+		o->hs_cache = "invalid";
+	else if (g->ds.n_hs_cache_hits && !g->ds.n_hs_cache_misses)
+		o->hs_cache = "hit";
+	else
+		o->hs_cache = "miss";
+	return 0;
 }
 
 static bool same_text(const char *a, const char *b)
@@ -330,12 +310,8 @@ static void build(struct rules_loader *l, struct rules_load_job *job, struct rul
 	}
 	if (o->rules_changed) {
 		t = now_s();
-		g->de = detect_engine_build(g->rs, &g->ds, why, sizeof(why));
-		if (!g->de) {
-			snprintf(o->error, sizeof(o->error), "detect engine build failed: %s", why);
+		if (build_detect(job, g, o, o->error, sizeof(o->error)) != 0)
 			return;
-		}
-		g->owns_detect = true;
 		o->compile_s = now_s() - t;
 		if (job->preloaded)
 			o->parse_s = g->rs->load_seconds;
@@ -345,6 +321,8 @@ static void build(struct rules_loader *l, struct rules_load_job *job, struct rul
 	o->rules_skipped = g->ds.n_skipped + (g->rs->n_rules - g->rs->n_active);
 	o->rules_failed = g->rs->n_errors;
 	o->detect_bytes = g->ds.total_bytes;
+	o->threshold_applied = g->rs->n_threshold_applied;
+	o->threshold_rejected = g->rs->n_threshold_errors;
 
 	/* Policy: rebuilt when the config or the variables changed. */
 	o->policy_changed = !run || o->rules_changed || !same_text(g->config_yaml, run->config_yaml);

@@ -20,10 +20,21 @@
  * differs or the rules were rebuilt (variables feed both).
  *
  * Rule text: plain rules, one per line; a line "# rampart: threshold.config"
- * starts threshold.config entries (suppress / threshold / rate_filter),
- * applied with sig_threshold_config_apply when the parser provides it.
- * The text is parsed through a private memfd (/proc/self/fd/N), so error
- * messages name that path and a line number.
+ * starts threshold.config entries (suppress / threshold / rate_filter).
+ * sig_ruleset_load_buffer reads both (errors name "rules" and a line of the
+ * whole text), with the generation's variables and, for the geoip / iprep
+ * keywords, the geoip-database and reputation files its config names (as
+ * rampartd's validation does). A refused threshold entry is counted and
+ * reported (rules_threshold_rejected, first reason on stderr) but does not
+ * refuse the set, like rampartd's validation.
+ *
+ * Compiled blob: a job may carry rampartd's serialized Hyperscan cache
+ * (signatures/compiler/hs_cache.h). The detect build then deserializes the
+ * databases it finds there instead of compiling them; a cache that is
+ * missing, damaged or from another rule set only means compiling, as
+ * without one (outcome hs_cache: "hit" every database came from the cache,
+ * "miss" some or all compiled, "invalid" the blob was refused or its
+ * databases do not load here).
  *
  * Thread rules: start, submit, poll and stop from the control thread; the
  * running generation handed to submit must stay untouched until the
@@ -49,8 +60,6 @@ struct fw_policy;
 struct engine_worker;
 struct engine_rules_swap;
 struct engine_policy_swap;
-
-#define RULES_LOADER_THRESHOLD_MARK "# rampart: threshold.config"
 
 struct dp_generation {
 	uint64_t generation;          /* rampartd's number; 0: start-up (--rules) */
@@ -94,6 +103,8 @@ struct rules_load_job {
 	size_t rules_len;
 	char *config_yaml;                        /* owned; NULL: none */
 	size_t config_len;
+	uint8_t *hsdb;                            /* owned; serialized Hyperscan cache, NULL: none */
+	size_t hsdb_len;
 	const struct loaded_rules *preloaded;     /* start-up: --rules parsed by main (borrowed) */
 };
 
@@ -113,6 +124,9 @@ struct rules_load_outcome {
 	size_t rules_loaded, rules_compiled, rules_skipped, rules_failed;
 	double parse_s, compile_s, build_s;       /* build_s: the loader's whole job */
 	size_t detect_bytes;
+	size_t threshold_applied, threshold_rejected; /* threshold.config entries of the text */
+	const char *hs_cache;                     /* "hit" / "miss" / "invalid"; NULL: no detect build */
+	size_t hs_cache_hits, hs_cache_misses;    /* Hyperscan compiles answered by the cache / done */
 };
 
 /* Frees what the outcome still holds (a refused or abandoned build). Fields

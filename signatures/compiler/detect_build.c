@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dataplane/engine/detect/detect_engine.h"
+#include "signatures/compiler/hs_cache.h"
 
 static double now_seconds(void)
 {
@@ -332,7 +333,8 @@ static void choose_fast_pattern(struct detect_rule *dr)
  * prefilter mode. Patterns Hyperscan refuses (or that can match the empty
  * string) leave the rule always evaluated, as before.
  */
-static void choose_regex_prefilter(struct detect_rule *dr)
+static void choose_regex_prefilter(struct detect_rule *dr, struct detect_hs_cache *cache,
+				   struct detect_build_stats *st)
 {
 	for (uint16_t i = 0; i < dr->n_payload_ops; i++) {
 		const struct sig_match *m = dr->payload_ops[i].m;
@@ -342,14 +344,9 @@ static void choose_regex_prefilter(struct detect_rule *dr)
 		uint32_t o = m->u.pcre.pcre2_options;
 		unsigned flags = HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH | ((o & PCRE2_CASELESS) ? HS_FLAG_CASELESS : 0) |
 				 ((o & PCRE2_DOTALL) ? HS_FLAG_DOTALL : 0) | ((o & PCRE2_MULTILINE) ? HS_FLAG_MULTILINE : 0);
-		hs_database_t *db = NULL;
-		hs_compile_error_t *ce = NULL;
-		if (hs_compile(m->u.pcre.pattern, flags, HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
-			if (ce)
-				hs_free_compile_error(ce);
+		/* a compile per pcre: the cache keeps the answer */
+		if (!detect_hs_cache_probe(cache, m->u.pcre.pattern, flags, HS_MODE_BLOCK, st))
 			continue;
-		}
-		hs_free_database(db);
 		dr->pf_regex = m->u.pcre.pattern;
 		dr->pf_hs_flags = flags;
 		return;
@@ -471,6 +468,12 @@ static void note_skipped(struct detect_engine *de, size_t rule_index, const char
 struct detect_engine *detect_engine_build(const struct sig_ruleset *rs, struct detect_build_stats *st,
 					  char *err, size_t errlen)
 {
+	return detect_engine_build_cached(rs, NULL, st, err, errlen);
+}
+
+struct detect_engine *detect_engine_build_cached(const struct sig_ruleset *rs, struct detect_hs_cache *cache,
+						 struct detect_build_stats *st, char *err, size_t errlen)
+{
 	double t0 = now_seconds();
 	if (!rs) {
 		snprintf(err, errlen, "no rule set");
@@ -518,12 +521,12 @@ struct detect_engine *detect_engine_build(const struct sig_ruleset *rs, struct d
 		dr->dsize_gated = dsize_gate_fits(dr);
 		choose_fast_pattern(dr);
 		if (!dr->fp && !dr->dsize_gated)
-			choose_regex_prefilter(dr);
+			choose_regex_prefilter(dr, cache, &de->stats);
 		de->n_rules++;
 	}
 	qsort(de->rules, de->n_rules, sizeof(*de->rules), rule_order_cmp);
 
-	if (detect_groups_build(de, err, errlen) != 0) {
+	if (detect_groups_build_cached(de, cache, err, errlen) != 0) {
 		detect_engine_free(de);
 		return NULL;
 	}

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "dataplane/engine/detect/detect_engine.h"
+#include "signatures/compiler/hs_cache.h"
 
 /* A port set covering more ports than this is treated as "any" for grouping
  * (verification still checks it): wide ranges would copy the rule into too
@@ -96,15 +97,49 @@ static char *literal_as_regex(const uint8_t *lit, uint32_t len)
 	return re;
 }
 
+/* The shortest match of a group's database (computed only when it is compiled). */
+struct min_len_ctx {
+	const struct detect_engine *de;
+	const uint32_t *ids;
+	uint32_t n;
+};
+
+static uint32_t group_min_len(void *arg)
+{
+	const struct min_len_ctx *x = arg;
+	uint32_t min_len = UINT32_MAX;
+	for (uint32_t k = 0; k < x->n; k++) {
+		const struct detect_rule *dr = &x->de->rules[x->ids[k]];
+		if (dr->fp) {
+			if (dr->fp_len < min_len)
+				min_len = dr->fp_len;
+			continue;
+		}
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *ie = NULL;
+		if (hs_expression_info(dr->pf_regex, dr->pf_hs_flags, &info, &ie) == HS_SUCCESS && info) {
+			if (info->min_width < min_len)
+				min_len = info->min_width;
+			free(info);
+		} else {
+			min_len = 0;
+			if (ie)
+				hs_free_compile_error(ie);
+		}
+	}
+	return min_len;
+}
+
 /*
  * Compile the group's Hyperscan database: the fast-pattern literals, plus the
  * regex prefilters of rules that have no fast pattern but a pf_regex. With
  * no prefilter the literal compiler is used (its databases scan fastest);
  * with some, one regex database holds both (literals escaped byte by byte),
- * so a packet still costs one scan.
+ * so a packet still costs one scan. With a cache, the database (and its
+ * shortest match) may come from there instead.
  */
-static int group_compile_db(struct detect_engine *de, struct detect_group *g, const uint32_t *ids, uint32_t n,
-			    char *err, size_t errlen)
+static int group_compile_db(struct detect_engine *de, struct detect_hs_cache *cache, struct detect_group *g,
+			    const uint32_t *ids, uint32_t n, char *err, size_t errlen)
 {
 	const char **pats = calloc(n + 1, sizeof(*pats));
 	char **owned = calloc(n + 1, sizeof(*owned));
@@ -118,28 +153,15 @@ static int group_compile_db(struct detect_engine *de, struct detect_group *g, co
 		goto oom;
 	for (uint32_t i = 0; i < n; i++)
 		as_regex = as_regex || de->rules[ids[i]].fp == NULL;
-	g->min_len = UINT32_MAX;
 	for (uint32_t k = 0; k < n; k++) {
 		const struct detect_rule *dr = &de->rules[ids[k]];
 		hs_ids[k] = ids[k];
 		if (!dr->fp) {
 			pats[k] = dr->pf_regex;
 			flags[k] = dr->pf_hs_flags;
-			hs_expr_info_t *info = NULL;
-			hs_compile_error_t *ie = NULL;
-			if (hs_expression_info(dr->pf_regex, dr->pf_hs_flags, &info, &ie) == HS_SUCCESS && info) {
-				if (info->min_width < g->min_len)
-					g->min_len = info->min_width;
-				free(info);
-			} else {
-				g->min_len = 0;
-				if (ie)
-					hs_free_compile_error(ie);
-			}
+			lens[k] = strlen(dr->pf_regex);
 			continue;
 		}
-		if (dr->fp_len < g->min_len)
-			g->min_len = dr->fp_len;
 		n_lit++;
 		flags[k] = HS_FLAG_SINGLEMATCH | (dr->fp_nocase ? HS_FLAG_CASELESS : 0);
 		lens[k] = dr->fp_len;
@@ -150,10 +172,13 @@ static int group_compile_db(struct detect_engine *de, struct detect_group *g, co
 		if (!(owned[k] = literal_as_regex(dr->fp, dr->fp_len)))
 			goto oom;
 		pats[k] = owned[k];
+		lens[k] = strlen(owned[k]);
 	}
 	hs_compile_error_t *ce = NULL;
-	hs_error_t hr = as_regex ? hs_compile_multi(pats, flags, hs_ids, n, HS_MODE_BLOCK, NULL, &g->db, &ce)
-				 : hs_compile_lit_multi(pats, flags, hs_ids, lens, n, HS_MODE_BLOCK, NULL, &g->db, &ce);
+	struct min_len_ctx mlc = { de, ids, n };
+	hs_error_t hr = detect_hs_cache_compile_multi(cache, as_regex ? DETECT_HS_API_MULTI : DETECT_HS_API_LIT_MULTI,
+						      pats, lens, flags, hs_ids, n, HS_MODE_BLOCK, &g->db, &ce,
+						      group_min_len, &mlc, &g->min_len, &de->stats);
 	if (hr != HS_SUCCESS) {
 		snprintf(err, errlen, "hyperscan: %s (pattern %d)", ce ? ce->message : "compile failed",
 			 ce ? ce->expression : -1);
@@ -253,8 +278,8 @@ static int dsize_gate_build(struct detect_engine *de, struct detect_dsize_gate *
 }
 
 /* Compile the group of the given rule ids (ascending). */
-static int group_fill(struct detect_engine *de, struct detect_group *g, const uint32_t *ids, uint32_t n,
-		      char *err, size_t errlen)
+static int group_fill(struct detect_engine *de, struct detect_hs_cache *cache, struct detect_group *g,
+		      const uint32_t *ids, uint32_t n, char *err, size_t errlen)
 {
 	de->stats.n_group_entries += n;
 	/* scanned: rules with a fast pattern or a regex prefilter; the rest go to the gates / always list */
@@ -294,7 +319,7 @@ static int group_fill(struct detect_engine *de, struct detect_group *g, const ui
 			goto out;
 		}
 	}
-	rc = n_scanned ? group_compile_db(de, g, scanned, n_scanned, err, errlen) : 0;
+	rc = n_scanned ? group_compile_db(de, cache, g, scanned, n_scanned, err, errlen) : 0;
 out:
 	free(scanned);
 	free(no_fp);
@@ -335,8 +360,8 @@ static const struct sig_port_set *group_port_set(const struct sig_rule *r, bool 
 }
 
 /* Build the port -> group map for the rules in `rules` (each placed on every port of its set). */
-static int build_port_groups(struct detect_engine *de, uint32_t *gcap, const struct id_list *rules, bool dst,
-			     uint32_t **map_out, char *err, size_t errlen)
+static int build_port_groups(struct detect_engine *de, struct detect_hs_cache *cache, uint32_t *gcap,
+			     const struct id_list *rules, bool dst, uint32_t **map_out, char *err, size_t errlen)
 {
 	*map_out = NULL;
 	if (rules->n == 0)
@@ -389,7 +414,7 @@ static int build_port_groups(struct detect_engine *de, uint32_t *gcap, const str
 		int g = group_new(de, gcap);
 		if (g < 0)
 			goto oom;
-		if (group_fill(de, &de->groups[g], members + start[p], n, err, errlen) != 0)
+		if (group_fill(de, cache, &de->groups[g], members + start[p], n, err, errlen) != 0)
 			goto out;
 		run_group = (uint32_t)g;
 		run_port = p;
@@ -459,8 +484,8 @@ static int class_lists_collect(const struct detect_engine *de, int c, enum detec
 	return 0;
 }
 
-static int class_build(struct detect_engine *de, uint32_t *gcap, struct detect_pclass_map *map,
-		       const struct class_lists *l, char *err, size_t errlen)
+static int class_build(struct detect_engine *de, struct detect_hs_cache *cache, uint32_t *gcap,
+		       struct detect_pclass_map *map, const struct class_lists *l, char *err, size_t errlen)
 {
 	if (l->any.n) {
 		int g = group_new(de, gcap);
@@ -469,15 +494,20 @@ static int class_build(struct detect_engine *de, uint32_t *gcap, struct detect_p
 			return -1;
 		}
 		map->any_group = (uint32_t)g;
-		if (group_fill(de, &de->groups[g], l->any.ids, l->any.n, err, errlen) != 0)
+		if (group_fill(de, cache, &de->groups[g], l->any.ids, l->any.n, err, errlen) != 0)
 			return -1;
 	}
-	if (build_port_groups(de, gcap, &l->dports, true, &map->dport_group, err, errlen) != 0)
+	if (build_port_groups(de, cache, gcap, &l->dports, true, &map->dport_group, err, errlen) != 0)
 		return -1;
-	return build_port_groups(de, gcap, &l->sports, false, &map->sport_group, err, errlen);
+	return build_port_groups(de, cache, gcap, &l->sports, false, &map->sport_group, err, errlen);
 }
 
 int detect_groups_build(struct detect_engine *de, char *err, size_t errlen)
+{
+	return detect_groups_build_cached(de, NULL, err, errlen);
+}
+
+int detect_groups_build_cached(struct detect_engine *de, struct detect_hs_cache *cache, char *err, size_t errlen)
 {
 	uint32_t gcap = 0;
 	if (group_new(de, &gcap) < 0) { /* index 0: "no group" */
@@ -492,15 +522,15 @@ int detect_groups_build(struct detect_engine *de, char *err, size_t errlen)
 		if (rc != 0)
 			snprintf(err, errlen, "out of memory");
 		if (rc == 0)
-			rc = class_build(de, &gcap, &de->pclass[DETECT_DIR_TO_SERVER][c], &l[DETECT_DIR_TO_SERVER], err,
-					 errlen);
+			rc = class_build(de, cache, &gcap, &de->pclass[DETECT_DIR_TO_SERVER][c],
+					 &l[DETECT_DIR_TO_SERVER], err, errlen);
 		/* no rule of the class names a direction: both directions share the groups */
 		if (rc == 0 && id_list_equal(&l[0].any, &l[1].any) && id_list_equal(&l[0].dports, &l[1].dports) &&
 		    id_list_equal(&l[0].sports, &l[1].sports))
 			de->pclass[DETECT_DIR_TO_CLIENT][c] = de->pclass[DETECT_DIR_TO_SERVER][c];
 		else if (rc == 0)
-			rc = class_build(de, &gcap, &de->pclass[DETECT_DIR_TO_CLIENT][c], &l[DETECT_DIR_TO_CLIENT], err,
-					 errlen);
+			rc = class_build(de, cache, &gcap, &de->pclass[DETECT_DIR_TO_CLIENT][c],
+					 &l[DETECT_DIR_TO_CLIENT], err, errlen);
 		for (int d = 0; d < DETECT_DIR__COUNT; d++)
 			class_lists_free(&l[d]);
 	}

@@ -53,6 +53,10 @@ struct detect_build_stats {
 	size_t n_gated_rules;     /* group placements of always rules looked up by address instead (IP lists) */
 	size_t n_regex_prefilter_rules; /* rules without fast pattern reached through a Hyperscan regex prefilter */
 	size_t n_dsize_gated_rules;     /* rules reached through a payload-length table (narrow dsize) */
+	/* Hyperscan database cache (detect_engine_build_cached; all 0 without a cache) */
+	size_t n_hs_cache_hits;         /* compiles answered by deserializing a cached database */
+	size_t n_hs_cache_misses;       /* compiles done (not cached, or a fallback below) */
+	size_t n_hs_cache_fallbacks;    /* cached but not deserializable here (version, CPU): compiled */
 };
 
 /*
@@ -63,6 +67,17 @@ struct detect_build_stats {
  */
 struct detect_engine *detect_engine_build(const struct sig_ruleset *rs, struct detect_build_stats *st,
 					  char *err, size_t errlen);
+
+/*
+ * detect_engine_build with a Hyperscan database cache (signatures/compiler/
+ * hs_cache.h; NULL = detect_engine_build): every Hyperscan compile of the
+ * build is first looked up there (hit: deserialized), and a cache in
+ * recording mode keeps what is compiled. The engine is the same with or
+ * without the cache; only the time differs (st->n_hs_cache_*).
+ */
+struct detect_hs_cache;
+struct detect_engine *detect_engine_build_cached(const struct sig_ruleset *rs, struct detect_hs_cache *cache,
+						 struct detect_build_stats *st, char *err, size_t errlen);
 void detect_engine_free(struct detect_engine *de);
 /* The i-th rule skipped at build: its index into rs->rules (SIZE_MAX past the end) and why. */
 size_t detect_engine_skipped(const struct detect_engine *de, size_t i, const char **reason);

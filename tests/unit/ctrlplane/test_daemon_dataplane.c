@@ -33,6 +33,8 @@ struct fake_dp {
 	struct export_ring *ring;
 	char rules[8192];    /* last load's bundle */
 	char config[8192];   /* last load's YAML */
+	size_t hsdb_len;     /* last load's Hyperscan cache memfd: bytes */
+	bool hsdb_magic;     /* ... and it starts with the cache's magic */
 	json_t *load;        /* last load message */
 };
 
@@ -98,9 +100,19 @@ static bool fake_dp_wait_load(struct fake_dp *dp, int timeout_ms)
 			continue;
 		}
 		assert_string_equal(type, "load");
-		assert_int_equal(n, 2);
+		/* rules text, config YAML, serialized Hyperscan cache (the compiled blob) */
+		assert_int_equal(n, 3);
 		copy_memfd(fds[0], dp->rules, sizeof(dp->rules));
 		copy_memfd(fds[1], dp->config, sizeof(dp->config));
+		{
+			void *p = link_map_readonly(fds[2], &dp->hsdb_len);
+
+			assert_true(p != NULL || dp->hsdb_len == 0);
+			dp->hsdb_magic = dp->hsdb_len >= 6 && memcmp(p, "RPHSDB", 6) == 0;
+			if (dp->hsdb_len)
+				munmap(p, dp->hsdb_len);
+			close(fds[2]);
+		}
 		json_decref(dp->load);
 		dp->load = msg;
 		return true;
@@ -169,6 +181,9 @@ static void test_attach_gets_current_bundle_and_policy(void **state)
 	assert_non_null(strstr(f->dp.rules, "sid:9100002"));
 	assert_non_null(strstr(f->dp.config, "no-telnet"));
 	assert_non_null(strstr(f->dp.config, "HOME_NET"));
+	/* the compiled blob travels beside the text */
+	assert_true(f->dp.hsdb_len > 0);
+	assert_true(f->dp.hsdb_magic);
 	fake_dp_answer(&f->dp, true, NULL);
 	usleep(200 * 1000);
 	assert_int_equal(harness_ctl(&f->run, (uid_t)-1, out, sizeof(out), err, sizeof(err), "status", NULL), 0);

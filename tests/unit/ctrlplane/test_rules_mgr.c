@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ctrlplane/rules/rules_mgr.h"
+#include "signatures/compiler/hs_cache.h"
 
 #define R1 "alert tcp any any -> any 80 (msg:\"one\"; content:\"GET\"; classtype:attempted-recon; sid:1001; rev:1;)"
 #define R2 "alert udp any any -> any 53 (msg:\"two\"; content:\"abc\"; classtype:trojan-activity; sid:1002; rev:1;)"
@@ -286,6 +287,49 @@ static void test_commit_persists_and_is_deterministic(void **state)
 	rules_mgr_free(m);
 }
 
+/* The compiled blob: recorded by the validation, committed beside the bundle,
+ * read back by a restarted daemon, and complete for the bundle's rules. */
+static void test_commit_keeps_compiled_blob(void **state)
+{
+	struct fixture *fx = *state;
+	struct rules_mgr *m = make_mgr(fx, NULL, 0, NULL);
+	struct rules_build_result res;
+	char err[256], path[160];
+	const uint8_t *blob, *blob2;
+	size_t len, len2;
+	struct stat st;
+
+	build_ok(m, &res);
+	assert_non_null(res.hsdb);
+	assert_true(res.hs_cache_entries >= 1);
+	assert_int_equal(rules_mgr_commit(m, &res, err, sizeof(err)), 0);
+	assert_null(res.hsdb);
+	rules_build_result_free(&res);
+	rules_mgr_current_hsdb(m, &blob, &len);
+	assert_non_null(blob);
+	snprintf(path, sizeof(path), "%s/rules/current.hsdb", fx->state);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal((size_t)st.st_size, len);
+	{
+		struct detect_hs_cache *c = detect_hs_cache_load(blob, len, err, sizeof(err));
+
+		assert_non_null(c);
+		assert_true(detect_hs_cache_count(c) >= 1);
+		detect_hs_cache_free(c);
+	}
+	/* a restarted daemon offers the same blob */
+	uint8_t *copy = malloc(len);
+	assert_non_null(copy);
+	memcpy(copy, blob, len);
+	rules_mgr_free(m);
+	m = make_mgr(fx, NULL, 0, NULL);
+	rules_mgr_current_hsdb(m, &blob2, &len2);
+	assert_int_equal(len2, len);
+	assert_memory_equal(blob2, copy, len);
+	free(copy);
+	rules_mgr_free(m);
+}
+
 static void test_threshold_file_appended(void **state)
 {
 	struct fixture *fx = *state;
@@ -391,6 +435,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rejection_names_original_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_broken_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_persists_and_is_deterministic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_keeps_compiled_blob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threshold_file_appended, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_geoip_database_refused, setup, teardown),
 		cmocka_unit_test(test_et_open_2024),

@@ -19,6 +19,11 @@
  *   - a stats request is answered with the --stats object (export counters);
  *   - a policy that denies a flow cuts it at its next packet, without a
  *     rule rebuild; removing the policy lets the flow through again;
+ *   - a set whose threshold.config section suppresses a sid: that sid stops
+ *     alerting, the set's other rules still alert;
+ *   - a load carrying rampartd's compiled blob (serialized Hyperscan cache)
+ *     of the same rules builds from it (hs_cache "hit"); a damaged blob is
+ *     reported "invalid" and the set still loads;
  *   - loads sent back to back, a malformed one among them, are answered
  *     in the order they came (rampartd pairs results with loads by order);
  *   - when the daemon goes away, forwarding and drop rules go on, and the
@@ -55,6 +60,9 @@
 #include "dataplane/dpdk/rules_setup.h"
 #include "dataplane/dpdk/stats.h"
 #include "dataplane/engine/config.h"
+#include "dataplane/engine/detect/detect.h"
+#include "signatures/compiler/hs_cache.h"
+#include "signatures/parser/sig_parser.h"
 #include "tests/unit/engine/ipv4_frame.h"
 
 #define CLIENT 0xc0a83201u /* 192.168.50.1 */
@@ -69,6 +77,12 @@ static const char set_b[] =
 	"alert udp any any -> any 7001 (msg:\"set b\"; sid:1002;)\n"
 	"drop udp any any -> any 7002 (msg:\"drop 7002\"; sid:2001;)\n"
 	"# rampart: threshold.config\n";
+/* inject()'s payload is "managed-mode-test": both rules match, 1002 is suppressed */
+static const char set_suppress[] =
+	"alert udp any any -> any 7001 (msg:\"suppressed\"; content:\"managed-mode\"; sid:1002;)\n"
+	"alert udp any any -> any 7001 (msg:\"kept\"; content:\"mode-test\"; sid:1003;)\n"
+	"# rampart: threshold.config\n"
+	"suppress gen_id 1, sig_id 1002\n";
 static const char set_broken[] = "alert udp any any -> (broken\nnot a rule at all\n";
 static const char config_ok[] = "eve:\n  append: false\n";
 static const char config_deny_7001[] =
@@ -105,6 +119,11 @@ static struct {
 	long long stats_pushed, stats_id;
 	bool stats_has_export;
 	bool deny_ok, deny_rules_changed, allow_ok;
+	bool supp_ok, supp_kept_seen, supp_suppressed_seen;
+	long long supp_threshold_applied;
+	char supp_hs_cache[16], bad_blob_hs_cache[16];
+	long long supp_hs_hits, supp_hs_misses;
+	bool bad_blob_ok;
 	long long piped_gen[3];
 	bool piped_ok[3];
 	uint64_t deny_out_delta, allow_out_delta;
@@ -257,21 +276,57 @@ static json_t *recv_type(int conn, const char *type, double secs, int *fds, unsi
 	return NULL;
 }
 
-/* Send a load (sha NULL: a malformed one, rules_sha256 a number). */
-static int send_load(struct daemon *d, long long gen, const char *sha, const char *rules,
-		     const char *config)
+/* Send a load (sha NULL: a malformed one, rules_sha256 a number), with a
+ * third memfd holding blob (the serialized Hyperscan cache) when blob is set. */
+static int send_load_blob(struct daemon *d, long long gen, const char *sha, const char *rules,
+			  const char *config, const void *blob, size_t blob_len)
 {
-	int fds[2] = { link_memfd_from("rules", rules, strlen(rules)),
-		       link_memfd_from("config", config, strlen(config)) };
+	int fds[3] = { link_memfd_from("rules", rules, strlen(rules)),
+		       link_memfd_from("config", config, strlen(config)),
+		       blob ? link_memfd_from("hsdb", blob, blob_len) : -1 };
 	json_t *msg = json_pack("{s:s,s:I,s:o,s:I}", "type", "load", "generation", (json_int_t)gen,
 				"rules_sha256", sha ? json_string(sha) : json_integer(5),
 				"policy_version", (json_int_t)1);
-	int rc = link_send(d->conn, msg, fds, 2);
+	int rc = link_send(d->conn, msg, fds, blob ? 3 : 2);
 
 	json_decref(msg);
-	close(fds[0]);
-	close(fds[1]);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return rc;
+}
+
+static int send_load(struct daemon *d, long long gen, const char *sha, const char *rules,
+		     const char *config)
+{
+	return send_load_blob(d, gen, sha, rules, config, NULL, 0);
+}
+
+/* What rampartd's validation records for `rules`: the serialized cache. */
+static uint8_t *record_blob(const char *rules, size_t *len)
+{
+	struct sig_ruleset *rs = sig_ruleset_new();
+	struct detect_hs_cache *c = detect_hs_cache_new(true);
+	struct detect_engine *de = NULL;
+	uint8_t *blob = NULL;
+	char err[256];
+
+	*len = 0;
+	if (rs && c && sig_ruleset_load_buffer(rs, rules, strlen(rules), "rules", NULL, err, sizeof(err)) == 0)
+		de = detect_engine_build_cached(rs, c, NULL, err, sizeof(err));
+	if (de && detect_hs_cache_serialize(c, &blob, len) != 0)
+		blob = NULL;
+	detect_engine_free(de);
+	detect_hs_cache_free(c);
+	sig_ruleset_free(rs);
+	return blob;
+}
+
+static void json_str_copy(char *to, size_t cap, const json_t *o, const char *a, const char *b)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(o, a), b));
+
+	snprintf(to, cap, "%s", v ? v : "(none)");
 }
 
 /* Send a load and wait for its result (NULL: none came). */
@@ -502,6 +557,65 @@ static void run_script(struct daemon *d)
 	wait_out_b(base + 1, 5.0);
 	res.allow_out_delta = atomic_load(&out_b) - base;
 
+	/* 6b. threshold.config inside the bundle suppresses a sid; the load
+	 * carries the compiled blob of the same rules, so nothing is compiled */
+	{
+		size_t blob_len = 0;
+		uint8_t *blob = record_blob(set_suppress, &blob_len);
+
+		if (!blob)
+			fail_step("cannot record the compiled blob");
+		if (send_load_blob(d, 32, "sha-supp", set_suppress, config_ok, blob, blob_len) == 0)
+			r = recv_type(d->conn, "load-result", 60.0, NULL, NULL);
+		else
+			r = NULL;
+		res.supp_ok = result_ok(r);
+		res.supp_threshold_applied =
+			json_integer_value(json_object_get(json_object_get(r, "rules"), "threshold_applied"));
+		json_str_copy(res.supp_hs_cache, sizeof(res.supp_hs_cache), r, "timing", "hs_cache");
+		res.supp_hs_hits = json_integer_value(json_object_get(json_object_get(r, "timing"), "hs_cache_hits"));
+		res.supp_hs_misses =
+			json_integer_value(json_object_get(json_object_get(r, "timing"), "hs_cache_misses"));
+		json_decref(r);
+		drain_export(d);
+		base = atomic_load(&out_b);
+		inject(5555, 7001);
+		wait_out_b(base + 1, 5.0);
+		{
+			static char buf[65536];
+			struct export_rec_hdr hh;
+			double end = now_s() + 3.0;
+
+			while (now_s() < end && !res.supp_kept_seen) {
+				int rc = export_ring_pop(d->ring, &hh, buf, sizeof(buf));
+
+				if (rc == 0) {
+					nap_ms(2);
+					continue;
+				}
+				res.supp_kept_seen |= rc > 0 && hh.sid == 1003;
+				res.supp_suppressed_seen |= rc > 0 && hh.sid == 1002;
+			}
+			/* records of one packet leave together: a late 1002 would be right behind */
+			nap_ms(100);
+			while (export_ring_pop(d->ring, &hh, buf, sizeof(buf)) > 0)
+				res.supp_suppressed_seen |= hh.sid == 1002;
+		}
+		/* a damaged blob: reported, the rules compile as without one */
+		if (blob && blob_len > 100)
+			blob[blob_len / 2] ^= 0x5a;
+		if (send_load_blob(d, 33, "sha-supp-2", set_suppress, config_ok, blob ? blob : (uint8_t *)"x",
+				   blob ? blob_len : 1) == 0)
+			r = recv_type(d->conn, "load-result", 60.0, NULL, NULL);
+		else
+			r = NULL;
+		res.bad_blob_ok = result_ok(r);
+		json_str_copy(res.bad_blob_hs_cache, sizeof(res.bad_blob_hs_cache), r, "timing", "hs_cache");
+		json_decref(r);
+		free(blob);
+		drain_export(d);
+	}
+
 	/* 7. loads sent back to back (one malformed) are answered in order */
 	send_load(d, 40, "sha-a", set_a, config_ok);
 	send_load(d, 41, NULL, set_a, config_ok);
@@ -725,6 +839,25 @@ static void test_policy_swap_cuts_and_restores_the_flow(void **state)
 	assert_int_equal(res.allow_out_delta, 1);
 }
 
+static void test_threshold_section_suppresses_a_sid(void **state)
+{
+	(void)state;
+	assert_true(res.supp_ok);
+	assert_int_equal(res.supp_threshold_applied, 1);
+	assert_true(res.supp_kept_seen);
+	assert_false(res.supp_suppressed_seen);
+}
+
+static void test_compiled_blob_replaces_the_compile(void **state)
+{
+	(void)state;
+	assert_string_equal(res.supp_hs_cache, "hit");
+	assert_true(res.supp_hs_hits >= 1);
+	assert_int_equal(res.supp_hs_misses, 0);
+	assert_true(res.bad_blob_ok);
+	assert_string_equal(res.bad_blob_hs_cache, "invalid");
+}
+
 static void test_pipelined_loads_answered_in_order(void **state)
 {
 	(void)state;
@@ -758,6 +891,8 @@ int main(void)
 		cmocka_unit_test(test_broken_sets_are_refused_and_old_set_runs),
 		cmocka_unit_test(test_stats_request_answered),
 		cmocka_unit_test(test_policy_swap_cuts_and_restores_the_flow),
+		cmocka_unit_test(test_threshold_section_suppresses_a_sid),
+		cmocka_unit_test(test_compiled_blob_replaces_the_compile),
 		cmocka_unit_test(test_pipelined_loads_answered_in_order),
 		cmocka_unit_test(test_daemon_gone_forwarding_goes_on_and_reattaches),
 	};
