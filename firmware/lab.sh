@@ -54,6 +54,14 @@
 #               (detection live); 0: only for "rampart-dp: forwarding"
 #   LAB_DP_ARGS extra rampart-dp arguments (word-split), e.g.
 #               "--fail-mode fail-closed --test-fault delay-rules:3"
+#   LAB_MANAGED SOCKET: managed mode. rampart-dp runs with --managed SOCKET
+#               (rampartd's socket, started by the caller) instead of
+#               --rules/--no-rules, without --eve (the daemon writes the
+#               alerts) and without the lab's --var HOME_NET/EXTERNAL_NET
+#               (the daemon's rampart.yaml owns vars:). LAB_RULES is ignored;
+#               LAB_CONFIG defaults to none (the daemon owns firewall:).
+#               With LAB_WAIT_RULES=1 `up` waits for the daemon's first load
+#               ("rampart-dp: rules loaded"). Empty (default): standalone.
 #   LAB_STATE   state directory (default /tmp/rampart-lab-$LAB_PREFIX)
 #   RAMPART_DP  the rampart-dp binary (default build/dataplane/dpdk/rampart-dp)
 #
@@ -79,6 +87,7 @@ PMD=${LAB_PMD:-auto}
 WORKERS=${LAB_WORKERS:-}
 WAIT_RULES=${LAB_WAIT_RULES:-1}
 STATE=${LAB_STATE:-/tmp/rampart-lab-$P}
+MANAGED=${LAB_MANAGED:-}
 DP=${RAMPART_DP:-$ROOT/build/dataplane/dpdk/rampart-dp}
 PYTHON=/usr/bin/python3
 NS_CLIENT=$P-client
@@ -248,9 +257,14 @@ EOF
 }
 
 start_rampart_dp() {
-	local -a args=(--bridge fwc:fws --eve "$STATE/eve.json" --stats "$STATE/stats.json"
-		--var "HOME_NET=[$SERVER_IP/32]" --var "EXTERNAL_NET=!\$HOME_NET")
-	if [ "$RULES" = none ]; then args+=(--no-rules); else args+=(--rules "$RULES"); fi
+	local -a args=(--bridge fwc:fws --stats "$STATE/stats.json")
+	if [ -n "$MANAGED" ]; then
+		# rampartd supplies rules, vars and policy, and takes the alerts.
+		args+=(--managed "$MANAGED")
+	else
+		args+=(--eve "$STATE/eve.json" --var "HOME_NET=[$SERVER_IP/32]" --var "EXTERNAL_NET=!\$HOME_NET")
+		if [ "$RULES" = none ]; then args+=(--no-rules); else args+=(--rules "$RULES"); fi
+	fi
 	[ "$CONFIG" != none ] && args+=(--config "$CONFIG")
 	if [ "$PMD" != auto ]; then
 		args+=(--pmd "$PMD")
@@ -274,7 +288,9 @@ start_rampart_dp() {
 	# Detection live before `up` returns (else the first flows pass
 	# uninspected, or are dropped in fail-closed mode), when asked and when
 	# the binary announces it.
-	if [ "$WAIT_RULES" = 1 ] && [ "$RULES" != none ] && grep -q "rules loaded" "$DP"; then
+	if [ -n "$MANAGED" ] && [ "$WAIT_RULES" = 1 ]; then
+		wait_dp_line "rampart-dp: rules loaded" "its first load from rampartd ($MANAGED)" "$RULES_TIMEOUT"
+	elif [ "$WAIT_RULES" = 1 ] && [ "$RULES" != none ] && grep -q "rules loaded" "$DP"; then
 		wait_dp_line "rampart-dp: rules loaded" "loading its rules" "$RULES_TIMEOUT"
 	fi
 }
@@ -307,10 +323,12 @@ lab_up() {
 	case $MODE in rampart | bridge | none) ;; *) die "LAB_MODE must be rampart, bridge or none" ;; esac
 	if [ "$MODE" = rampart ]; then
 		[ -x "$DP" ] || die "rampart-dp not found at $DP (build it, or set RAMPART_DP)"
-		[ "$RULES" = none ] || [ -e "$RULES" ] || die "rules not found: $RULES"
+		[ -n "$MANAGED" ] || [ "$RULES" = none ] || [ -e "$RULES" ] || die "rules not found: $RULES"
 		case $PMD in auto | af_packet | af_xdp) ;; *) die "LAB_PMD must be auto, af_packet or af_xdp" ;; esac
 		[ -z "$WORKERS" ] || [[ "$WORKERS" =~ ^[1-9][0-9]*$ ]] || die "LAB_WORKERS must be a positive number"
-		if [ -z "$CONFIG" ]; then
+		if [ -z "$CONFIG" ] && [ -n "$MANAGED" ]; then
+			CONFIG=none # the daemon's rampart.yaml holds the firewall policy
+		elif [ -z "$CONFIG" ]; then
 			if [ -f "$DEFAULT_CONFIG" ]; then
 				CONFIG=$DEFAULT_CONFIG
 			else

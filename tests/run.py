@@ -170,11 +170,171 @@ def run_compat(build, tally):
     print(f"  compat: {seen} cases, exit {p.returncode}", flush=True)
 
 
+def _mmdb_encode(v):
+    """One value in MaxMind DB's data section encoding (the types the
+    metadata and country records use)."""
+    import struct
+    def ctrl(t, payload):
+        n = len(payload) if t not in (7, 11) else v_len
+        if n < 29:
+            size = bytes([n])
+            sb = b""
+        elif n < 29 + 256:
+            size, sb = bytes([29]), bytes([n - 29])
+        else:
+            size, sb = bytes([30]), (n - 285).to_bytes(2, "big")
+        if t <= 7:
+            return bytes([(t << 5) | size[0]]) + sb + payload
+        return bytes([size[0], t - 7]) + sb + payload
+    if isinstance(v, dict):
+        v_len = len(v)
+        return ctrl(7, b"".join(_mmdb_encode(k) + _mmdb_encode(x) for k, x in v.items()))
+    if isinstance(v, list):
+        v_len = len(v)
+        return ctrl(11, b"".join(_mmdb_encode(x) for x in v))
+    v_len = 0
+    if isinstance(v, str):
+        return ctrl(2, v.encode())
+    if isinstance(v, tuple):  # ("u16"|"u32"|"u64", n)
+        kind, n = v
+        t = {"u16": 5, "u32": 6, "u64": 9}[kind]
+        return ctrl(t, n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
+    raise TypeError(v)
+
+
+def _mmdb_file(ip_version, networks, top_level_country=True):
+    """A small .mmdb (record size 24) mapping networks [("10.0.0.0", 8, "US")]
+    to {"country_code": CC} (or GeoLite2's {"country": {"iso_code": CC}})."""
+    import ipaddress
+    width = 32 if ip_version == 4 else 128
+    data, offsets = b"", {}
+    for _net, _plen, cc in networks:
+        if cc not in offsets:
+            offsets[cc] = len(data)
+            rec = {"country_code": cc} if top_level_country else {"country": {"iso_code": cc}}
+            data += _mmdb_encode(rec)
+    # binary trie: node = [left, right], leaf = ("data", cc)
+    root = [None, None]
+    for net, plen, cc in networks:
+        a = int(ipaddress.ip_address(net))
+        if ip_version == 6 and ipaddress.ip_address(net).version == 4:
+            a, plen = a, plen + 96
+        node = root
+        for d in range(plen):
+            bit = (a >> (width - 1 - d)) & 1
+            if d == plen - 1:
+                node[bit] = ("data", cc)
+            else:
+                if not isinstance(node[bit], list):
+                    node[bit] = [None, None]
+                node = node[bit]
+    nodes, queue = [], [root]
+    while queue:
+        n = queue.pop(0)
+        nodes.append(n)
+        queue += [c for c in n if isinstance(c, list)]
+    index = {id(n): i for i, n in enumerate(nodes)}
+    count = len(nodes)
+    tree = b""
+    for n in nodes:
+        for c in n:
+            if c is None:
+                r = count
+            elif isinstance(c, list):
+                r = index[id(c)]
+            else:
+                r = count + 16 + offsets[c[1]]
+            tree += r.to_bytes(3, "big")
+    meta = {"binary_format_major_version": ("u16", 2), "binary_format_minor_version": ("u16", 0),
+            "build_epoch": ("u64", 1700000000), "database_type": "rampart-fuzz",
+            "description": {"en": "fuzz seed"}, "ip_version": ("u16", ip_version),
+            "languages": ["en"], "node_count": ("u32", count), "record_size": ("u16", 24)}
+    return tree + b"\x00" * 16 + data + b"\xab\xcd\xefMaxMind.com" + _mmdb_encode(meta)
+
+
+# Seeds of the control-plane targets (issue 4): small valid inputs in each
+# target's own input format (see the header comment of tests/fuzz/fuzz_NAME.c).
+FUZZ_TEXT_SEEDS = {
+    # byte 0: entry point (0 plain, 1 with $VARs, 2 embedded after the rules)
+    "threshold_config": [
+        b"\x00suppress gen_id 1, sig_id 1\n",
+        b"\x00suppress gen_id 1, sig_id 2, track by_src, ip 10.0.0.0/8\n"
+        b"threshold gen_id 1, sig_id 3, type limit, track by_src, count 1, seconds 60\n",
+        b"\x01suppress gen_id 1, sig_id 4, track by_either, ip [$HOME_NET,!10.1.2.3]\n"
+        b"event_filter gen_id 0, sig_id 0, type both, track by_dst, count 2, seconds 30\n",
+        b"\x02# comment\n\nthreshold gen_id 1, sig_id 5, type threshold, \\\n"
+        b"  track by_rule, count 10, seconds 1\n"
+        b"rate_filter gen_id 1, sig_id 1, track by_rule, count 5, seconds 1, new_action drop, timeout 10\n",
+    ],
+    # categories "\n--\n" reputation; or reputation alone (default categories)
+    "iprep": [
+        b"1,BadHosts,Known bad hosts\n2,Google,Known google host\n--\n"
+        b"1.2.3.4,1,101\n1.1.1.1,2,98\n# comment\n10.0.0.0/8,1,50\n10.1.0.0/16,1,120\n"
+        b"2001:db8::/32,2,127\n2001:db8::1,2,3\n",
+        b"192.0.2.0/24,3,90\n192.0.2.128/25,3,10\n0.0.0.0/0,1,1\n::/0,2,2\nbad line\n300.1.1.1,1,5\n",
+    ],
+    # flags, cap u16, head u64, tail u64, n u8, n head steps u64, [24 header bytes], data area
+    "export_ring": [
+        b"\x00\x00\x01" + (56).to_bytes(8, "little") + (0).to_bytes(8, "little") + b"\x01"
+        + (56).to_bytes(8, "little") + (24).to_bytes(4, "little") + b"\x00\x00\x00\x00" + b"\x00" * 24
+        + b'{"event_type":"alert"}\x00\x00' + (24).to_bytes(4, "little") + b"\x01\x00\x00\x00"
+        + b"\x00" * 24 + b'{"event_type":"drop"}\x00\x00\x00',
+        b"\x02\x40\x00" + (40).to_bytes(8, "little") + (4096 - 16).to_bytes(8, "little") + b"\x00"
+        + b"\x00" * (4096 - 16) + (8).to_bytes(4, "little") + b"\x01\x02\x03\x00" + b"\x07" * 8,
+    ],
+    # byte 0: bit 7 = attach (byte0 & 7) % 7 descriptors; then one message
+    "link_msg": [
+        b"\x00" + b'{"type":"hello","role":"dataplane","pid":42,"workers":2,'
+        b'"ports":[{"id":0,"name":"veth-a"}],"running":{"generation":1,"rules_sha256":null,"policy_version":null}}',
+        b"\x81" + b'{"type":"load","generation":3,"rules_sha256":"00ff","policy_version":2}',
+        b"\x00" + b'{"type":"command","argv":["policy","add","--name","x","--action","deny"]}',
+        b"\x86" + b'{"type":"stats","id":7}',
+        b"\x00" + b'{"type":"load-result","generation":3,"ok":false,"error":"one line"}',
+    ],
+    "daemon_config": [
+        b"rampartd:\n  socket: /tmp/x.sock\n  socket-group: rampart\n  state-dir: /tmp/state\n"
+        b"  audit-log: /tmp/audit.log\ndefault-rule-path: /tmp/rules\nrule-files: [a.rules, /abs/b.rules]\n"
+        b"classification-file: /tmp/c.config\nthreshold-file: /tmp/t.config\n"
+        b"outputs:\n  eve: { enabled: yes, filename: /tmp/eve.json }\n"
+        b"  syslog: { enabled: no, server: 127.0.0.1, port: 514, transport: udp, facility: local5, ident: rampart }\n"
+        b"  redis: { enabled: no, server: 127.0.0.1, port: 6379, mode: stream, key: rampart:eve, max-queue: 65536 }\n"
+        b"metrics:\n  enabled: yes\n  listen: 127.0.0.1:9477\n"
+        b"vars:\n  address-groups:\n    HOME_NET: \"[10.0.0.0/8]\"\n",
+        b"outputs:\n  syslog:\n    enabled: yes\n    transport: unix\n    path: /dev/log\n"
+        b"  redis:\n    enabled: yes\n    socket: /tmp/redis.sock\n    mode: list\n    max-len: 10\n"
+        b"metrics:\n  listen: \"[::1]:0\"\n  allow-remote: no\n",
+    ],
+    # first line: a comment holding an address for policy_cidr_normalize
+    "policy_yaml": [
+        b"# 10.0.0.1\nvars:\n  address-groups:\n    HOME_NET: \"[10.0.0.0/8]\"\n"
+        b"geoip-database: /usr/share/rampart/geo.mmdb\nreputation-files: [a.list]\n"
+        b"firewall:\n  default-action: allow\n  zones: { inside: [veth-a], outside: [veth-b] }\n"
+        b"  address-sets:\n    bad-geo: { countries: [KP, RU] }\n"
+        b"    bad-rep: { reputation: { category: BadHosts, min-score: 50 } }\n    mgmt: [\"10.0.0.0/8\"]\n"
+        b"  rules:\n    - { name: ssh, action: deny, proto: tcp, dst-port: 22, src: \"@bad-geo\", log: yes }\n"
+        b"    - name: \"quoted: name\"\n      action: allow\n      dst: \"2001:db8::/32\"\n",
+    ],
+}
+# The keywords of issue 4 (fuzz_rule_parser loads reputation categories
+# BadHosts/Spam/CnC and, with ../shared, the country database).
+RULE_PARSER_EXTRA_SEEDS = [
+    "alert ip any any -> any any (msg:\"geo\"; geoip:src,KP,RU; sid:9000001;)\n",
+    "alert ip any any -> any any (msg:\"rep\"; iprep:both,BadHosts,>,30; sid:9000002;)\n",
+    "drop ip any any -> any any (msg:\"rep\"; iprep:dst,Spam,=,120; geoip:any,US; sid:9000003;)\n",
+]
+FUZZ_FILE_SEEDS = {
+    "daemon_config": ["firmware/rampart.yaml", "signatures/firewall/default-policy.yaml"],
+    "policy_yaml": ["firmware/rampart.yaml", "signatures/firewall/default-policy.yaml"],
+}
+
+
 def make_seeds(build, target):
     """Seed corpus made at run time from real inputs (never committed):
     decode: the first frames of a few shared Ethernet captures (link byte 0);
     rule_parser: the bundled rules and every 50th ET Open 2024 rule;
-    config: the bundled firewall policy; inline_frame: Ethernet frames as for decode."""
+    config: the bundled firewall policy; inline_frame: Ethernet frames as for decode;
+    the control-plane targets: FUZZ_TEXT_SEEDS below plus the FUZZ_FILE_SEEDS files;
+    geoip_db: small .mmdb files written by _mmdb_file."""
     seeds = os.path.join(build, "fuzz-seeds", target)
     if os.path.isdir(seeds):
         return seeds
@@ -197,6 +357,10 @@ def make_seeds(build, target):
                             with open(os.path.join(seeds, f"r{n}"), "w") as o:
                                 o.write(line)
                             n += 1
+        for line in RULE_PARSER_EXTRA_SEEDS:
+            with open(os.path.join(seeds, f"r{n}"), "w") as o:
+                o.write(line)
+            n += 1
     elif target == "config":
         with open(os.path.join(ROOT, "signatures", "firewall", "default-policy.yaml"), "rb") as f:
             samples = [f.read()]
@@ -207,6 +371,21 @@ def make_seeds(build, target):
                        b"  failure-mode: fail-closed\n  watchdog-timeout-ms: 200\n")
         for data in samples:
             with open(os.path.join(seeds, f"c{n}"), "wb") as o:
+                o.write(data)
+            n += 1
+    elif target in FUZZ_TEXT_SEEDS or target in FUZZ_FILE_SEEDS or target == "geoip_db":
+        samples = list(FUZZ_TEXT_SEEDS.get(target, []))
+        if target == "geoip_db":  # small databases in both record layouts
+            samples.append(_mmdb_file(4, [("1.2.3.0", 24, "US"), ("10.0.0.0", 8, "DE"), ("128.0.0.0", 1, "RU")]))
+            samples.append(_mmdb_file(6, [("1.2.3.0", 24, "US"), ("2001:db8::", 32, "KP"), ("8000::", 1, "DE")],
+                                      top_level_country=False))
+        for rel in FUZZ_FILE_SEEDS.get(target, []):
+            path = os.path.join(ROOT, rel)
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    samples.append(f.read())
+        for data in samples:
+            with open(os.path.join(seeds, f"s{n}"), "wb") as o:
                 o.write(data)
             n += 1
     elif target in ("decode", "inline_frame"):

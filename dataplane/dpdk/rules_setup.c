@@ -14,6 +14,7 @@
 
 #include "dataplane/dpdk/cli.h"
 #include "dataplane/engine/config.h"
+#include "dataplane/engine/policy/rep_sources.h"
 #include "signatures/parser/sig_parser.h"
 
 #define CLASSIFICATION_FILE "classification.config"
@@ -141,12 +142,21 @@ int rules_setup_load(const struct cli_options *cli, const struct engine_config *
 		return 1;
 	}
 	opt = (struct sig_load_options){ .vars = lr->vars, .classes = lr->classes, .warnings = stderr };
+	/* geoip / iprep keywords resolve against the config's databases, held
+	 * only while the rules load (the rules keep compiled tables). */
+	struct rep_sources rep = { 0 };
+	if (sig_load_options_attach_reputation(&opt, cfg, &rep, stderr, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s", why);
+		return 2;
+	}
 	for (size_t i = 0; i < cli->n_rules_paths; i++) {
 		if (sig_ruleset_load_path(lr->rs, cli->rules_paths[i], &opt, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "--rules %s: %s", cli->rules_paths[i], why);
+			rep_sources_close(&rep);
 			return 2;
 		}
 	}
+	rep_sources_close(&rep);
 	sig_ruleset_print_errors(lr->rs, stderr);
 	/* managed without --rules: the daemon's loads are the rule sets */
 	if (!(cli->managed_socket && cli->n_rules_paths == 0))
