@@ -64,7 +64,8 @@ struct inline_state {
 	double dist_last_change;
 	bool dist_warned;
 	struct inline_counters rescue;
-	/* --stats: firewall rule hits */
+	/* --stats: per-port driver counters, firewall rule hits */
+	struct run_stats_port port_stats[INLINE_MAX_PORTS_TOTAL];
 	uint64_t *fw_hits;
 	const char **fw_names;
 	/* drain-mbufs fault */
@@ -577,6 +578,22 @@ static void fill_stats(struct inline_state *st, struct run_stats *s,
 	s->distribution = st->plane.distribution == INLINE_DIST_RSS ? "rss" : "software";
 	s->fail_mode = st->plane.fail_mode == INLINE_FAIL_OPEN ? "fail-open" : "fail-closed";
 	s->rules_loaded = reload_rules_loaded(st->reload);
+	for (unsigned i = 0; i < st->n_ports; i++) {
+		struct rte_eth_stats es;
+		struct run_stats_port *p = &st->port_stats[i];
+
+		*p = (struct run_stats_port){ .name = st->port_label[i] };
+		if (rte_eth_stats_get(st->ports[i].port_id, &es) == 0) {
+			p->rx = es.ipackets;
+			p->tx = es.opackets;
+			p->rx_missed = es.imissed;
+			p->rx_errors = es.ierrors;
+			p->tx_errors = es.oerrors;
+			p->rx_nombuf = es.rx_nombuf;
+		}
+	}
+	s->ports = st->port_stats;
+	s->n_ports = st->n_ports;
 	reload_fill_stats(st->reload, s);
 }
 

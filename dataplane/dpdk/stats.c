@@ -252,6 +252,26 @@ json_t *stats_to_json(const struct run_stats *s)
 	}
 	put(root, "capture", capture, &failed);
 
+	/* Inline mode: the ports as their drivers count them. */
+	if (s->inline_mode && s->n_ports) {
+		json_t *arr = json_array();
+
+		for (unsigned i = 0; arr && i < s->n_ports; i++) {
+			const struct run_stats_port *p = &s->ports[i];
+			json_t *o = json_object();
+
+			put(o, "name", json_string(p->name ? p->name : "?"), &failed);
+			put(o, "rx", json_integer((json_int_t)p->rx), &failed);
+			put(o, "tx", json_integer((json_int_t)p->tx), &failed);
+			put(o, "rx_missed", json_integer((json_int_t)p->rx_missed), &failed);
+			put(o, "rx_errors", json_integer((json_int_t)p->rx_errors), &failed);
+			put(o, "tx_errors", json_integer((json_int_t)p->tx_errors), &failed);
+			put(o, "rx_nombuf", json_integer((json_int_t)p->rx_nombuf), &failed);
+			if (!o || json_array_append_new(arr, o) != 0)
+				failed = 1;
+		}
+		put(root, "ports", arr, &failed);
+	}
 	/* Inline mode: what was forwarded, per worker and in total. */
 	if (s->inline_mode && s->forwarding)
 		put(root, "forwarding", forwarding_object(s->forwarding, &failed), &failed);

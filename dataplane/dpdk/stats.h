@@ -35,6 +35,15 @@ struct run_stats_worker {
 struct sig_ruleset;
 struct detect_build_stats;
 
+/* One port's counters as the driver reports them (rte_eth_stats). */
+struct run_stats_port {
+	const char *name;        /* interface or DPDK device name */
+	uint64_t rx, tx;         /* frames received / sent */
+	uint64_t rx_missed;      /* dropped by the hardware / kernel: RX queue full */
+	uint64_t rx_errors, tx_errors;
+	uint64_t rx_nombuf;      /* RX failed: no mbuf */
+};
+
 struct run_stats {
 	uint64_t packets_read;                       /* packets in the capture
 	                                                (bridge: frames received) */
@@ -60,6 +69,9 @@ struct run_stats {
 	const char *distribution;                  /* "rss" / "software" */
 	const char *fail_mode;                     /* "fail-open" / "fail-closed" */
 	bool rules_loaded;
+	/* "ports": per-port driver counters (n_ports 0: omitted) */
+	const struct run_stats_port *ports;
+	unsigned n_ports;
 	/* firewall rule hits, all workers: names[i] / hits[i], the last one
 	 * is the default action; n 0 without a policy */
 	const char *const *fw_rule_names;
