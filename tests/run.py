@@ -420,7 +420,7 @@ def run_fuzz(build, tally, seconds):
         corpus = os.path.join(build, "fuzz-corpus", name)
         os.makedirs(corpus, exist_ok=True)
         seeds = make_seeds(build, name[len("fuzz_"):])
-        args = [exe, f"-max_total_time={seconds}", "-rss_limit_mb=4096", "-print_final_stats=0", corpus]
+        args = [exe, f"-max_total_time={seconds}", "-timeout=25", "-rss_limit_mb=4096", "-print_final_stats=0", corpus]
         if os.path.isdir(seeds):
             args.append(seeds)
         p = subprocess.run(args, capture_output=True, text=True, env=env_with({"ASAN_OPTIONS": "detect_leaks=1"}))

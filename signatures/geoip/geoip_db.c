@@ -264,6 +264,12 @@ static int walk_tree(struct geoip_db *db, char *err, size_t errlen)
 	struct walk_item stack[2 * 128 + 4];
 	size_t sp = 0;
 	struct country_cache cache = { 0 };
+	/* A real search tree reaches each node once (aliases into the IPv4
+	 * subtree are skipped below). A crafted file whose nodes share
+	 * children has 2^depth paths: bound the walk by the node count so it
+	 * fails fast instead of running for hours (found by review of
+	 * fuzz_geoip_db: a 200-byte file). */
+	uint64_t visits = 0, max_visits = (uint64_t)m->metadata.node_count + 1;
 	int rc = -1;
 
 	db->by_country = calloc(N_COUNTRIES, sizeof(*db->by_country));
@@ -275,6 +281,10 @@ static int walk_tree(struct geoip_db *db, char *err, size_t errlen)
 	while (sp) {
 		struct walk_item it = stack[--sp];
 		MMDB_search_node_s sn;
+		if (++visits > max_visits) {
+			snprintf(err, errlen, "geoip: search tree reaches nodes more than once (not a tree)");
+			goto out;
+		}
 		if (MMDB_read_node(m, it.node, &sn) != MMDB_SUCCESS) {
 			snprintf(err, errlen, "geoip: cannot read search tree node %u", it.node);
 			goto out;
