@@ -27,6 +27,10 @@ static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *node, unsigned de
 		/* an empty plain scalar ("key:" with nothing) stays empty */
 		if (node->data.scalar.length == 0 && node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
 			return json_null();
+		/* "\0" escapes: every consumer reads C strings, so a NUL would
+		 * silently cut the value (found by fuzz_policy_yaml) */
+		if (memchr(node->data.scalar.value, 0, node->data.scalar.length))
+			return NULL;
 		return json_stringn((const char *)node->data.scalar.value, node->data.scalar.length);
 	case YAML_SEQUENCE_NODE:
 		out = json_array();
@@ -47,7 +51,8 @@ static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *node, unsigned de
 			yaml_node_t *k = yaml_document_get_node(doc, p->key);
 			json_t *v;
 
-			if (!k || k->type != YAML_SCALAR_NODE) {
+			if (!k || k->type != YAML_SCALAR_NODE ||
+			    memchr(k->data.scalar.value, 0, k->data.scalar.length)) {
 				json_decref(out);
 				return NULL;
 			}
