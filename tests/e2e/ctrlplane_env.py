@@ -310,6 +310,8 @@ class ControlPlaneTestCase(lab.LabTestCase):
     """A lab run by rampartd. Subclasses set:
       RULES_TEXT  text of cp/rules/test.rules (the daemon's only rule file)
       RULES_PATH  instead: a rules file or directory (e.g. lab.BUNDLED_RULES)
+      EXTRA_RULE_PATHS  more rule files or directories loaded BEFORE the
+                  class's own (e.g. ET Open 2024 under test.rules)
       HOME_NET    the vars' HOME_NET (default the server, as lab.sh's)
       FIREWALL    the initial policy (a dict: the firewall: section), or None
       EXTRA_CONFIG  more top-level keys of rampart.yaml (dict)
@@ -321,6 +323,7 @@ class ControlPlaneTestCase(lab.LabTestCase):
     """
     RULES_TEXT = 'alert udp any any -> any 7 (msg:"E2E marker"; content:"E2E-MARK"; sid:9100100; rev:1;)\n'
     RULES_PATH = None
+    EXTRA_RULE_PATHS = ()
     HOME_NET = "[%s/32]" % SERVER_IP
     FIREWALL = None
     EXTRA_CONFIG = {}
@@ -378,6 +381,7 @@ class ControlPlaneTestCase(lab.LabTestCase):
             rule_path, rule_files = os.path.dirname(cls.rules_file), ["test.rules"]
         else:
             rule_path, rule_files = os.path.dirname(cls.RULES_PATH), [os.path.abspath(cls.RULES_PATH)]
+        rule_files = [os.path.abspath(p) for p in cls.EXTRA_RULE_PATHS] + rule_files
         outputs = {"eve": {"enabled": True, "filename": cls.eve_path}}
         if cls.SYSLOG:
             cls.syslog = SyslogReceiver()

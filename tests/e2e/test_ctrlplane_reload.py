@@ -104,6 +104,24 @@ class ZeroLossReload(ReloadMixin, ControlPlaneTestCase):
         self.assertEqual(status["generation"], status["dataplanes"][0]["generation"], status)
 
 
+ET_OPEN_2024 = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "..", "shared", "data", "rules", "et-open-2024")
+
+
+class ZeroLossReloadETOpen(ZeroLossReload):
+    """The same ten reloads with ET Open 2024 loaded under the two marker
+    sets: every reload is a full parse and compile of ~24,800 rules in the
+    daemon and a full rule-set swap in rampart-dp (the Hyperscan databases
+    arrive compiled), while the stream flows."""
+    EXTRA_RULE_PATHS = (ET_OPEN_2024,)
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isdir(ET_OPEN_2024):
+            raise unittest.SkipTest("ET Open 2024 not found at %s (../shared)" % ET_OPEN_2024)
+        super().setUpClass()
+
+
 class BrokenRuleSet(ReloadMixin, ControlPlaneTestCase):
     RULES_TEXT = SET_A
 
