@@ -7,7 +7,6 @@
  */
 #include "ctrlplane/daemon/daemon_config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <yaml.h>
 
 #include "ctrlplane/rules/rules_mgr.h"
+#include "dataplane/engine/config_yaml.h"
 
 struct walk {
 	struct rampartd_config *cfg;
@@ -197,39 +197,20 @@ static int fill_defaults(struct rampartd_config *c)
 	return rc;
 }
 
+/* config_yaml's walker: ctx is a walk without its document yet. */
+static int walk_root(void *ctx, yaml_document_t *doc, yaml_node_t *root)
+{
+	struct walk *w = ctx;
+
+	w->doc = doc;
+	return root ? walk_mapping(w, root, "top level", root_pair) : 0;
+}
+
 static int walk_file(struct rampartd_config *cfg, const char *path, char *err, size_t errlen)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct walk w = { .cfg = cfg, .doc = &doc, .name = path, .err = err, .errlen = errlen };
-	yaml_node_t *root;
-	FILE *f;
-	int rc;
+	struct walk w = { .cfg = cfg, .name = path, .err = err, .errlen = errlen };
 
-	f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu: %s", path, (size_t)parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "YAML syntax error");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return -1;
-	}
-	root = yaml_document_get_root_node(&doc);
-	rc = root ? walk_mapping(&w, root, "top level", root_pair) : 0;
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return rc;
+	return config_yaml_load_file(path, walk_root, &w, err, errlen);
 }
 
 int rampartd_config_load(struct rampartd_config *cfg, const char *path, char *err, size_t errlen)

@@ -3,17 +3,16 @@
  * commit, history. The YAML side is policy_yaml.c, the blocklist blocklist.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "ctrlplane/common/state_file.h"
 #include "ctrlplane/policy/policy_internal.h"
 #include "dataplane/engine/config.h"
 #include "dataplane/engine/policy/policy.h"
@@ -49,73 +48,16 @@ int policy_store_eal_init(char *err, size_t errlen)
 	return 0;
 }
 
+/* policy_internal.h's names for the shared state-file helpers (blocklist.c
+ * writes through them). */
 int policy_write_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp;
-	int fd, saved;
-	size_t off = 0;
-
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, (const char *)data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	saved = errno;
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return -1;
+	return state_file_write_atomic(path, data, len);
 }
 
 char *policy_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			char *grown = realloc(buf, cap = (n + 4096 + 1) * 2);
-
-			if (!grown) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		errno = EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
+	return state_file_read(path, len);
 }
 
 static char *store_path(const struct policy_store *s, const char *fmt, unsigned v)
@@ -216,16 +158,16 @@ static int write_version(struct policy_store *s, uint32_t v, const json_t *firew
 		goto out;
 	}
 	path = store_path(s, "policy/v%u.yaml", v);
-	if (!path || policy_write_atomic(path, text, len) != 0)
+	if (!path || state_file_write_atomic(path, text, len) != 0)
 		goto io;
 	free(path);
 	path = store_path(s, "policy/history.json", 0);
-	if (!path || policy_write_atomic(path, hist, strlen(hist)) != 0)
+	if (!path || state_file_write_atomic(path, hist, strlen(hist)) != 0)
 		goto io;
 	free(path);
 	path = store_path(s, "policy/current", 0);
 	snprintf(num, sizeof(num), "%u\n", v);
-	if (!path || policy_write_atomic(path, num, strlen(num)) != 0)
+	if (!path || state_file_write_atomic(path, num, strlen(num)) != 0)
 		goto io;
 	rc = 0;
 	goto out;
@@ -238,33 +180,6 @@ out:
 	return rc;
 }
 
-static int make_dir(const char *path, char *err, size_t errlen)
-{
-	char *copy = strdup(path);
-
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0750) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "%s: %s", copy, strerror(errno));
-			free(copy);
-			return -1;
-		}
-		*p = '/';
-	}
-	free(copy);
-	if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* The firewall of stored version v (new reference), or NULL with err. */
 static json_t *load_version(const struct policy_store *s, uint32_t v, char *err, size_t errlen)
 {
@@ -272,7 +187,7 @@ static json_t *load_version(const struct policy_store *s, uint32_t v, char *err,
 	json_t *fw = NULL;
 	size_t len;
 
-	text = path ? policy_read_file(path, &len) : NULL;
+	text = path ? state_file_read(path, &len) : NULL;
 	if (!text) {
 		snprintf(err, errlen, "policy version %u: %s", v, path ? strerror(errno) : "out of memory");
 		free(path);
@@ -292,7 +207,7 @@ static int load_current(struct policy_store *s, bool *found, char *err, size_t e
 	json_error_t jerr;
 
 	*found = false;
-	text = path ? policy_read_file(path, NULL) : NULL;
+	text = path ? state_file_read(path, NULL) : NULL;
 	if (!text) {
 		int e = errno;
 
@@ -341,14 +256,14 @@ struct policy_store *policy_store_open(const char *config_yaml, size_t len, cons
 	}
 	if (policy_yaml_read(config_yaml, len, config_name, &initial, &s->extras, err, errlen) != 0)
 		goto fail;
-	if (make_dir(state_dir, err, errlen) != 0)
+	if (state_file_mkdir_p(state_dir, err, errlen) != 0)
 		goto fail;
 	if (asprintf(&dir, "%s/policy", state_dir) < 0) {
 		dir = NULL;
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (make_dir(dir, err, errlen) != 0 || policy_blocklist_load(s, err, errlen) != 0 ||
+	if (state_file_mkdir_p(dir, err, errlen) != 0 || policy_blocklist_load(s, err, errlen) != 0 ||
 	    load_current(s, &found, err, errlen) != 0)
 		goto fail;
 	if (!found) {
@@ -382,7 +297,7 @@ struct policy_store *policy_store_open_file(const char *config_path, const char 
 					    char *err, size_t errlen)
 {
 	size_t len;
-	char *text = policy_read_file(config_path, &len);
+	char *text = state_file_read(config_path, &len);
 	struct policy_store *s;
 
 	if (!text) {
@@ -669,7 +584,7 @@ char *policy_store_render_version(const struct policy_store *s, uint32_t version
 	if (version > s->version)
 		return NULL;
 	path = store_path(s, "policy/v%u.yaml", version);
-	text = path ? policy_read_file(path, NULL) : NULL;
+	text = path ? state_file_read(path, NULL) : NULL;
 	free(path);
 	return text;
 }

@@ -3,16 +3,15 @@
  * current bundle / generation / toggles, and the build -> commit cycle.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/sha.h>
 
+#include "ctrlplane/common/state_file.h"
 #include "ctrlplane/rules/rules_internal.h"
 
 void rules_sha256_hex(const void *data, size_t len, char out[65])
@@ -28,101 +27,10 @@ void rules_sha256_hex(const void *data, size_t len, char out[65])
 	out[64] = '\0';
 }
 
+/* rules_internal.h's name for the shared atomic write. */
 int rules_write_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp;
-	int fd, saved;
-	size_t off = 0;
-
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, (const char *)data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0)
-		goto fail;
-	free(tmp);
-	return 0;
-fail:
-	saved = errno;
-	unlink(tmp);
-	free(tmp);
-	errno = saved;
-	return -1;
-}
-
-static int make_dir(const char *path, char *err, size_t errlen)
-{
-	char *copy = strdup(path);
-
-	if (!copy) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/* mkdir -p */
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0750) != 0 && errno != EEXIST) {
-			snprintf(err, errlen, "%s: %s", copy, strerror(errno));
-			free(copy);
-			return -1;
-		}
-		*p = '/';
-	}
-	free(copy);
-	if (mkdir(path, 0750) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Whole file into memory; NULL (errno ENOENT when missing). */
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 65536 + 1 > cap) {
-			char *grown = realloc(buf, cap = (n + 65536 + 1) * 2);
-
-			if (!grown) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		errno = EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return state_file_write_atomic(path, data, len);
 }
 
 static char *state_path(const struct rules_mgr *m, const char *rel)
@@ -149,18 +57,18 @@ static int load_state(struct rules_mgr *m, char *err, size_t errlen)
 		return -1;
 
 	path = state_path(m, "rules/current.rules");
-	text = path ? read_file(path, &len) : NULL;
+	text = path ? state_file_read(path, &len) : NULL;
 	free(path);
 	if (!text)
 		return 0; /* no bundle committed yet */
 	/* the compiled blob is optional: a data plane compiles without it */
 	path = state_path(m, "rules/current.hsdb");
-	m->cur_hsdb = path ? (uint8_t *)read_file(path, &m->cur_hsdb_len) : NULL;
+	m->cur_hsdb = path ? (uint8_t *)state_file_read(path, &m->cur_hsdb_len) : NULL;
 	if (!m->cur_hsdb)
 		m->cur_hsdb_len = 0;
 	free(path);
 	path = state_path(m, "generation");
-	gen_text = path ? read_file(path, &(size_t){ 0 }) : NULL;
+	gen_text = path ? state_file_read(path, &(size_t){ 0 }) : NULL;
 	free(path);
 	m->cur_text = text;
 	m->cur_len = len;
@@ -198,13 +106,13 @@ struct rules_mgr *rules_mgr_new(const struct rules_mgr_config *cfg, const char *
 			if (!(m->rule_files[m->n_rule_files] = strdup(cfg->rule_files[m->n_rule_files])))
 				goto oom;
 	}
-	if (make_dir(state_dir, err, errlen) != 0)
+	if (state_file_mkdir_p(state_dir, err, errlen) != 0)
 		goto fail;
 	if (asprintf(&rules_dir, "%s/rules", state_dir) < 0) {
 		rules_dir = NULL;
 		goto oom;
 	}
-	if (make_dir(rules_dir, err, errlen) != 0)
+	if (state_file_mkdir_p(rules_dir, err, errlen) != 0)
 		goto fail;
 	free(rules_dir);
 	rules_dir = NULL;
@@ -284,26 +192,26 @@ int rules_mgr_commit(struct rules_mgr *m, struct rules_build_result *res, char *
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!path || (res->hsdb && rules_write_atomic(path, res->hsdb, res->hsdb_len) != 0)) {
+	if (!path || (res->hsdb && state_file_write_atomic(path, res->hsdb, res->hsdb_len) != 0)) {
 		snprintf(err, errlen, "%s: %s", path ? path : "state", strerror(errno));
 		goto out;
 	}
 	free(path);
 	path = state_path(m, "rules/current.rules");
-	if (!path || rules_write_atomic(path, res->text, res->len) != 0) {
+	if (!path || state_file_write_atomic(path, res->text, res->len) != 0) {
 		snprintf(err, errlen, "%s: %s", path ? path : "state", strerror(errno));
 		goto out;
 	}
 	free(path);
 	snprintf(gen, sizeof(gen), "%" PRIu64 "\n", m->generation + 1);
 	path = state_path(m, "generation");
-	if (!path || rules_write_atomic(path, gen, strlen(gen)) != 0) {
+	if (!path || state_file_write_atomic(path, gen, strlen(gen)) != 0) {
 		snprintf(err, errlen, "%s: %s", path ? path : "state", strerror(errno));
 		goto out;
 	}
 	free(path);
 	path = state_path(m, "rules-toggles.json");
-	if (!path || rules_write_atomic(path, toggles_text, strlen(toggles_text)) != 0) {
+	if (!path || state_file_write_atomic(path, toggles_text, strlen(toggles_text)) != 0) {
 		snprintf(err, errlen, "%s: %s", path ? path : "state", strerror(errno));
 		goto out;
 	}

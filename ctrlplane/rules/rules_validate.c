@@ -11,6 +11,7 @@
 
 #include "ctrlplane/rules/rules_internal.h"
 #include "dataplane/engine/detect/detect.h"
+#include "dataplane/engine/proc_memory.h"
 #include "signatures/compiler/hs_cache.h"
 #include "signatures/geoip/geoip_db.h"
 #include "signatures/iprep/iprep.h"
@@ -24,24 +25,6 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* VmRSS / VmHWM of this process in kB (-1 when unreadable). */
-static void read_rss(long *rss_kb, long *hwm_kb)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-
-	*rss_kb = *hwm_kb = -1;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			*rss_kb = strtol(line + 6, NULL, 10);
-		else if (strncmp(line, "VmHWM:", 6) == 0)
-			*hwm_kb = strtol(line + 6, NULL, 10);
-	}
-	fclose(f);
 }
 
 static bool readable_file(const char *path)
@@ -188,7 +171,7 @@ int rules_validate(const struct rules_mgr *m, const struct rules_bundle *b,
 	double t0;
 	int rc = -1;
 
-	read_rss(&rss0, &hwm0);
+	proc_memory_kb(&rss0, &hwm0);
 	vars = make_vars(m, err, errlen);
 	if (!vars)
 		return -1;
@@ -275,7 +258,7 @@ int rules_validate(const struct rules_mgr *m, const struct rules_bundle *b,
 	}
 	rc = 0;
 out:
-	read_rss(&out->rss_kb, &out->rss_peak_kb);
+	proc_memory_kb(&out->rss_kb, &out->rss_peak_kb);
 	out->hwm_delta_kb = (hwm0 >= 0 && out->rss_peak_kb >= 0) ? out->rss_peak_kb - hwm0 : -1;
 	/* the engine borrows the rule set: engine first */
 	detect_engine_free(de);

@@ -18,6 +18,7 @@
 #include "dataplane/engine/engine.h"
 #include "dataplane/engine/policy/policy.h"
 #include "dataplane/engine/policy/rep_sources.h"
+#include "dataplane/engine/proc_memory.h"
 #include "signatures/compiler/hs_cache.h"
 #include "signatures/parser/sig_parser.h"
 #include "signatures/rule.h"
@@ -46,19 +47,12 @@ static double now_s(void)
 
 void rules_loader_memory(long *rss_kb, long *peak_kb)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-
-	*rss_kb = *peak_kb = 0;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "VmRSS:", 6) == 0)
-			*rss_kb = strtol(line + 6, NULL, 10);
-		else if (strncmp(line, "VmHWM:", 6) == 0)
-			*peak_kb = strtol(line + 6, NULL, 10);
-	}
-	fclose(f);
+	/* this header's contract says 0 when unknown; proc_memory says -1 */
+	proc_memory_kb(rss_kb, peak_kb);
+	if (*rss_kb < 0)
+		*rss_kb = 0;
+	if (*peak_kb < 0)
+		*peak_kb = 0;
 }
 
 void dp_generation_free(struct dp_generation *g)

@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "dataplane/engine/config_internal.h"
+#include "dataplane/engine/config_yaml.h"
 
 int config_walk_error(struct config_walk *w, const yaml_node_t *node, const char *fmt, ...)
 {
@@ -394,69 +395,30 @@ static int root_pair(struct config_walk *w, const char *key, const yaml_node_t *
 	return config_walk_error(w, kn, "unknown key '%s'", key);
 }
 
-static int load_with_parser(struct engine_config *cfg, yaml_parser_t *parser, const char *name,
-			    char *err, size_t errlen)
+/* config_yaml's walker: ctx is a config_walk without its document yet. */
+static int walk_root(void *ctx, yaml_document_t *doc, yaml_node_t *root)
 {
-	yaml_document_t doc;
-	struct config_walk w = { .cfg = cfg, .doc = &doc, .name = name, .err = err, .errlen = errlen };
-	yaml_node_t *root;
-	int rc;
+	struct config_walk *w = ctx;
 
-	if (!yaml_parser_load(parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu: %s", name, (size_t)parser->problem_mark.line + 1,
-			 parser->problem ? parser->problem : "YAML syntax error");
-		return -1;
-	}
-	root = yaml_document_get_root_node(&doc);
+	w->doc = doc;
 	if (!root)
-		rc = 0; /* empty file: defaults */
-	else
-		rc = config_walk_mapping(&w, root, "top level", root_pair);
-	yaml_document_delete(&doc);
-	return rc;
+		return 0; /* empty file: defaults */
+	return config_walk_mapping(w, root, "top level", root_pair);
 }
 
 int engine_config_load_string(struct engine_config *cfg, const char *yaml, size_t len,
 			      const char *name, char *err, size_t errlen)
 {
-	yaml_parser_t parser;
-	int rc;
+	struct config_walk w = { .cfg = cfg, .name = name, .err = err, .errlen = errlen };
 
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
-	rc = load_with_parser(cfg, &parser, name, err, errlen);
-	yaml_parser_delete(&parser);
-	return rc;
+	return config_yaml_load_string(yaml, len, name, walk_root, &w, err, errlen);
 }
 
 int engine_config_load(struct engine_config *cfg, const char *path, char *err, size_t errlen)
 {
-	yaml_parser_t parser;
-	FILE *f;
-	int rc;
+	struct config_walk w = { .cfg = cfg, .name = path, .err = err, .errlen = errlen };
 
-	f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	rc = load_with_parser(cfg, &parser, path, err, errlen);
-	yaml_parser_delete(&parser);
-	if (ferror(f) && rc == 0) {
-		snprintf(err, errlen, "%s: read error", path);
-		rc = -1;
-	}
-	fclose(f);
-	return rc;
+	return config_yaml_load_file(path, walk_root, &w, err, errlen);
 }
 
 void engine_config_init(struct engine_config *cfg)

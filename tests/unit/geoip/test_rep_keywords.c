@@ -22,20 +22,13 @@
 #include "signatures/parser/sig_parser.h"
 #include "tests/unit/detect/detect_test_util.h"
 #include "tests/unit/geoip/geoip_test_db.h"
+#include "tests/unit/geoip/rep_test_util.h"
 
 static char db_path[300];
 static char rep_dir[] = "/tmp/rampart-iprepkw-XXXXXX";
 static char cat_path[320], rep_path[320];
 static struct geoip_db *db;
 static struct iprep_data *rep;
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static int setup(void **state)
 {
@@ -47,8 +40,8 @@ static int setup(void **state)
 		return -1;
 	snprintf(cat_path, sizeof(cat_path), "%s/categories.txt", rep_dir);
 	snprintf(rep_path, sizeof(rep_path), "%s/rep.list", rep_dir);
-	write_file(cat_path, "1,BadHosts,Known bad hosts\n2,Google,Known google host\n");
-	write_file(rep_path, "10.0.0.0/8,1,20\n10.1.0.0/16,1,90\n10.1.2.3,1,7\n192.0.2.1,2,50\n"
+	rep_test_write_file(cat_path, "1,BadHosts,Known bad hosts\n2,Google,Known google host\n");
+	rep_test_write_file(rep_path, "10.0.0.0/8,1,20\n10.1.0.0/16,1,90\n10.1.2.3,1,7\n192.0.2.1,2,50\n"
 			     "2001:db8:66::/48,1,100\n");
 	rep = iprep_new();
 	if (iprep_load_categories(rep, cat_path, err, sizeof(err)) || iprep_load_file(rep, rep_path, err, sizeof(err)))

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "signatures/iprep/iprep.h"
+#include "tests/unit/geoip/rep_test_util.h"
 
 static char dir[] = "/tmp/rampart-iprep-XXXXXX";
 static char cat_path[300], rep_path[300];
@@ -45,14 +46,6 @@ static const char reputation[] =
 	"1.2.3.6,1\n"
 	"10.0.0.0/33,1,1\n";
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -75,8 +68,8 @@ static int teardown(void **state)
 static struct iprep_data *load(void)
 {
 	char err[256];
-	write_file(cat_path, categories);
-	write_file(rep_path, reputation);
+	rep_test_write_file(cat_path, categories);
+	rep_test_write_file(rep_path, reputation);
 	struct iprep_data *d = iprep_new();
 	assert_non_null(d);
 	assert_int_equal(iprep_load_categories(d, cat_path, err, sizeof(err)), 0);

@@ -18,18 +18,11 @@
 #include "signatures/parser/sig_parser.h"
 #include "tests/unit/geoip/geoip_test_db.h"
 #include "tests/unit/policy/policy_test_util.h"
+#include "tests/unit/geoip/rep_test_util.h"
 
 static char db_path[300];
 static char rep_dir[] = "/tmp/rampart-fwrep-XXXXXX";
 static char cat_path[320], rep_path[320];
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static int setup(void **state)
 {
@@ -39,8 +32,8 @@ static int setup(void **state)
 		return -1;
 	snprintf(cat_path, sizeof(cat_path), "%s/categories.txt", rep_dir);
 	snprintf(rep_path, sizeof(rep_path), "%s/rep.list", rep_dir);
-	write_file(cat_path, "1,BadHosts,Known bad hosts\n");
-	write_file(rep_path, "10.0.0.0/8,1,20\n10.1.0.0/16,1,90\n10.1.2.3,1,7\nfd00:bad::/32,1,60\n");
+	rep_test_write_file(cat_path, "1,BadHosts,Known bad hosts\n");
+	rep_test_write_file(rep_path, "10.0.0.0/8,1,20\n10.1.0.0/16,1,90\n10.1.2.3,1,7\nfd00:bad::/32,1,60\n");
 	return 0;
 }
 
