@@ -37,7 +37,10 @@ struct policy_candidate {
  * Read the top-level sections of a YAML document: `firewall` into
  * *firewall (NULL when absent) and, when extras is not NULL, the sections the
  * data plane gets from the daemon (vars, geoip and reputation keys) into
- * *extras (an object, maybe empty). 0, or -1 with err.
+ * *extras (an object, maybe empty). 0, or -1 with err. Refused: control
+ * characters (C0, DEL, C1, U+2028/2029) in any scalar or key, non-scalar
+ * keys, nesting deeper than 32, alias expansion past a node budget, and a
+ * `vars` other than address-groups / port-groups mappings of name: scalar.
  */
 int policy_yaml_read(const char *yaml, size_t len, const char *name, json_t **firewall, json_t **extras,
 		     char *err, size_t errlen);

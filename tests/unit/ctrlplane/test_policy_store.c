@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "ctrlplane/policy/policy_internal.h"
 #include "ctrlplane/policy/policy_store.h"
 #include "dataplane/engine/config.h"
 #include "dataplane/engine/policy/policy.h"
@@ -346,6 +347,107 @@ static void test_dynamic_sets_survive_edits(void **state)
 	policy_store_free(s);
 }
 
+/* fuzz_policy_yaml regressions: strings the renderer once wrote so that they
+ * read back changed. Awkward but legal text must survive vN.yaml unchanged. */
+static void test_yaml_awkward_strings_round_trip(void **state)
+{
+	static const char yaml[] = "firewall:\n"
+				   "  rules:\n"
+				   "    - name: \"caf\\u00e9 \\\"q\\\" \\\\ #x: [y]\"\n"
+				   "      note: \"yes\"\n"
+				   "      empty: \"\"\n"
+				   "      bom: \"\\ufeffa\\uffff\"\n"
+				   "      \"odd: key\": \"- -1\"\n";
+	json_t *fw = NULL, *fw2 = NULL;
+	char err[256] = "", *out;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(policy_yaml_read(yaml, strlen(yaml), "t.yaml", &fw, NULL, err, sizeof(err)), 0);
+	out = policy_render_firewall(fw, &len);
+	assert_non_null(out);
+	if (policy_yaml_read(out, len, "render", &fw2, NULL, err, sizeof(err)) != 0 || !json_equal(fw, fw2))
+		fail_msg("does not read back (%s):\n%s", err, out);
+	json_t *rule = json_array_get(json_object_get(fw2, "rules"), 0);
+	assert_string_equal(json_string_value(json_object_get(rule, "name")), "caf\xc3\xa9 \"q\" \\ #x: [y]");
+	assert_string_equal(json_string_value(json_object_get(rule, "note")), "yes");
+	assert_string_equal(json_string_value(json_object_get(rule, "empty")), "");
+	assert_non_null(strstr(out, "caf\xc3\xa9")); /* UTF-8 text stays readable */
+	free(out);
+	json_decref(fw);
+	json_decref(fw2);
+}
+
+/* NEL ("\N"), U+2028, tabs and other controls are YAML line breaks or
+ * invisible: a policy never needs them, so the reader refuses them. */
+static void test_yaml_control_characters_refused(void **state)
+{
+	static const char *const bad[] = {
+		"firewall:\n  rules:\n    - name: \"a\\Nb\"\n",
+		"firewall:\n  rules:\n    - name: \"a\\Lb\"\n",
+		"firewall:\n  rules:\n    - name: \"a\\tb\"\n",
+		"firewall:\n  rules:\n    - name: \"a\\x85b\"\n",
+		"firewall:\n  rules:\n    - \"k\\x01\": x\n",
+		"firewall:\n  rules:\n    - name: |\n        two\n        lines\n",
+	};
+	json_t *fw = NULL;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (policy_yaml_read(bad[i], strlen(bad[i]), "t.yaml", &fw, NULL, err, sizeof(err)) == 0)
+			fail_msg("accepted:\n%s", bad[i]);
+		assert_null(fw);
+		assert_non_null(strstr(err, "t.yaml:"));
+	}
+}
+
+/* `vars` takes what the engine's loader takes; other shapes were accepted,
+ * then refused when the rendered file was read back. */
+static void test_yaml_vars_shapes(void **state)
+{
+	static const char *const bad[] = {
+		"vars:\n  ps:\n  irewall:ps:\n    HOME_NET: x\n",
+		"vars:\n  address-groups:\n    HOME_NET:\n      inner: x\n",
+		"vars:\n  address-groups: [a, b]\n",
+		"vars:\n  port-groups:\n    \"BAD NAME\": \"80\"\n",
+		"vars: x\n",
+	};
+	static const char good[] = "vars:\n  address-groups:\n    HOME_NET: \"[10.0.0.0/8]\"\n    EMPTY:\n"
+				   "  port-groups:\n";
+	json_t *fw = NULL, *extras = NULL, *fw2 = NULL, *extras2 = NULL;
+	char err[256] = "", *out;
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (policy_yaml_read(bad[i], strlen(bad[i]), "t.yaml", &fw, &extras, err, sizeof(err)) == 0)
+			fail_msg("accepted:\n%s", bad[i]);
+		assert_non_null(strstr(err, "vars"));
+	}
+	assert_int_equal(policy_yaml_read(good, strlen(good), "t.yaml", &fw, &extras, err, sizeof(err)), 0);
+	json_t *empty_fw = json_object(), *blocklist = json_array();
+	out = policy_render_dataplane(extras, empty_fw, blocklist, &len);
+	assert_non_null(out);
+	if (policy_yaml_read(out, len, "render", &fw2, &extras2, err, sizeof(err)) != 0 ||
+	    !json_equal(extras, extras2))
+		fail_msg("does not read back (%s):\n%s", err, out);
+	struct engine_config cfg;
+	engine_config_init(&cfg);
+	if (engine_config_load_string(&cfg, out, len, "dp.yaml", err, sizeof(err)) != 0)
+		fail_msg("engine refuses (%s):\n%s", err, out);
+	assert_int_equal(cfg.n_vars, 2);
+	engine_config_free(&cfg);
+	free(out);
+	json_decref(empty_fw);
+	json_decref(blocklist);
+	json_decref(fw);
+	json_decref(fw2);
+	json_decref(extras);
+	json_decref(extras2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +456,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_candidate_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_without_firewall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dynamic_sets_survive_edits, setup, teardown),
+		cmocka_unit_test(test_yaml_awkward_strings_round_trip),
+		cmocka_unit_test(test_yaml_control_characters_refused),
+		cmocka_unit_test(test_yaml_vars_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
