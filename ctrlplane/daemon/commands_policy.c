@@ -53,25 +53,38 @@ static const char *json_text(const json_t *v, char *buf, size_t len)
 	return buf;
 }
 
-static void policy_list(struct rampartd *d, struct session *s)
+/*
+ * A read-only listing: `print` writes the human text for `data` (owned here),
+ * the reply carries data itself, or {wrap: data} when wrap is not NULL.
+ */
+typedef void (*listing_printer)(FILE *f, const json_t *data, struct rampartd *d);
+
+static void reply_listing(struct rampartd *d, struct session *s, json_t *data, const char *wrap,
+			  listing_printer print)
 {
-	json_t *l = policy_store_list(d->policy);
 	char *out = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	FILE *f = data ? open_memstream(&out, &len) : NULL;
+
+	if (!f) {
+		json_decref(data);
+		ctl_reply_error(d, s, "out of memory", NULL);
+		return;
+	}
+	print(f, data, d);
+	fclose(f);
+	ctl_reply_ok(d, s, out, wrap ? json_pack("{s:o}", wrap, data) : data, NULL);
+	free(out);
+}
+
+static void print_policy(FILE *f, const json_t *l, struct rampartd *d)
+{
 	static const char *const keys[] = { "ingress", "proto", "src", "src-port", "dst", "dst-port" };
 	size_t i;
 	json_t *r;
 	char buf[256];
 
-	if (!l || !f) {
-		if (f)
-			fclose(f);
-		free(out);
-		json_decref(l);
-		ctl_reply_error(d, s, "out of memory", NULL);
-		return;
-	}
+	(void)d;
 	fprintf(f, "policy version %lld, default-action %s, %zu rule(s)\n",
 		(long long)json_integer_value(json_object_get(l, "version")),
 		json_text(json_object_get(l, "default-action"), buf, sizeof(buf)),
@@ -89,37 +102,19 @@ static void policy_list(struct rampartd *d, struct session *s)
 			fprintf(f, " log");
 		fputc('\n', f);
 	}
-	fclose(f);
-	ctl_reply_ok(d, s, out, l, NULL);
-	free(out);
 }
 
-static void policy_history(struct rampartd *d, struct session *s)
+static void print_history(FILE *f, const json_t *h, struct rampartd *d)
 {
-	json_t *h = policy_store_history(d->policy);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
 	size_t i;
 	json_t *e;
 
-	if (!h || !f) {
-		if (f)
-			fclose(f);
-		free(out);
-		json_decref(h);
-		ctl_reply_error(d, s, "out of memory", NULL);
-		return;
-	}
 	json_array_foreach(h, i, e)
 		fprintf(f, "v%lld %s %s%s\n", (long long)json_integer_value(json_object_get(e, "version")),
 			json_string_value(json_object_get(e, "time")) ?: "-",
 			json_string_value(json_object_get(e, "summary")) ?: "",
 			(uint32_t)json_integer_value(json_object_get(e, "version")) == policy_store_version(d->policy) ?
 			" (current)" : "");
-	fclose(f);
-	ctl_reply_ok(d, s, out, json_pack("{s:o}", "history", h), NULL);
-	free(out);
 }
 
 static int policy_commit(struct rampartd *d, struct change *c, char *err, size_t errlen)
@@ -235,11 +230,11 @@ void command_policy(struct rampartd *d, struct session *s, int argc, const char 
 	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "list") == 0) {
-		policy_list(d, s);
+		reply_listing(d, s, policy_store_list(d->policy), NULL, print_policy);
 		return;
 	}
 	if (argc == 2 && strcmp(argv[1], "history") == 0) {
-		policy_history(d, s);
+		reply_listing(d, s, policy_store_history(d->policy), "history", print_history);
 		return;
 	}
 	if (argc >= 2 && strcmp(argv[1], "add") == 0) {
@@ -307,24 +302,13 @@ static int block_commit(struct rampartd *d, struct change *c, char *err, size_t 
 	return 0;
 }
 
-static void block_list(struct rampartd *d, struct session *s)
+static void print_blocklist(FILE *f, const json_t *l, struct rampartd *d)
 {
-	json_t *l = policy_store_block_list(d->policy);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
 	time_t now = time(NULL);
 	size_t i;
 	json_t *e;
 
-	if (!l || !f) {
-		if (f)
-			fclose(f);
-		free(out);
-		json_decref(l);
-		ctl_reply_error(d, s, "out of memory", NULL);
-		return;
-	}
+	(void)d;
 	fprintf(f, "blocklist: %zu entr%s\n", json_array_size(l), json_array_size(l) == 1 ? "y" : "ies");
 	json_array_foreach(l, i, e) {
 		const json_t *exp = json_object_get(e, "expires");
@@ -335,9 +319,6 @@ static void block_list(struct rampartd *d, struct session *s)
 		else
 			fprintf(f, "  %s\n", json_string_value(json_object_get(e, "cidr")) ?: "?");
 	}
-	fclose(f);
-	ctl_reply_ok(d, s, out, json_pack("{s:o}", "blocklist", l), NULL);
-	free(out);
 }
 
 void command_block(struct rampartd *d, struct session *s, int argc, const char **argv, const char *line)
@@ -349,7 +330,7 @@ void command_block(struct rampartd *d, struct session *s, int argc, const char *
 	long long ttl = 0;
 
 	if (strcmp(argv[0], "block") == 0 && argc == 2 && strcmp(argv[1], "list") == 0) {
-		block_list(d, s);
+		reply_listing(d, s, policy_store_block_list(d->policy), "blocklist", print_blocklist);
 		return;
 	}
 	bool is_block = strcmp(argv[0], "block") == 0;
